@@ -1,0 +1,49 @@
+"""Embedded defaults: SQLite in instance/, the simulated lock cloud, Europe/London.
+
+Overridden by instance/config.py, then by CHECKIN_* environment variables, then by the
+test dict given to create_app.
+"""
+
+
+class DefaultConfig:
+    # No usable default: create_app refuses to serve with a missing key outside testing.
+    SECRET_KEY = None
+    SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: instance/checkin.sqlite
+    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 15}}
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = 3 * 60 * 60
+
+    PROPERTY_NAME = "The Example Guesthouse"
+    PROPERTY_TIMEZONE = "Europe/London"
+    CHECK_IN_TIME = "15:00"
+    CHECK_OUT_TIME = "11:00"
+    # How many days before arrival a guest may check in; 0 means from the day of arrival.
+    EARLY_CHECK_IN_DAYS = 0
+    DEFAULT_PHONE_REGION = "GB"
+
+    CONTACT_PHONE = "+44 20 7946 0000"
+    CONTACT_EMAIL = "stay@example.com"
+    CONTACT_WHATSAPP = "+44 20 7946 0000"
+
+    LOCK_BACKEND = "simulated"  # simulated | ttlock
+    SIMULATED_LOCK_LATENCY = 3.0  # seconds per command, like a gateway
+    SIMULATED_LOCK_FAILURE_RATE = 0.0  # share of commands that fail as "gateway offline"
+    SIMULATED_LOCK_OFFLINE = []  # TTLock ids of simulated locks whose gateway is down
+    TTLOCK_BASE_URL = "https://euapi.ttlock.com"
+    TTLOCK_CLIENT_ID = None
+    TTLOCK_CLIENT_SECRET = None
+    TTLOCK_USERNAME = None
+    TTLOCK_PASSWORD = None
+    TTLOCK_CONNECT_TIMEOUT = 10
+    # A gateway wakes the lock over Bluetooth before it answers: give it time.
+    TTLOCK_READ_TIMEOUT = 40
+
+    PIN_JOB_THREADS = 4
+    PIN_ATTEMPTS = 2  # one automatic retry
+    # Pause before the retry, so a gateway that just dropped can come back.
+    PIN_RETRY_DELAY_SECONDS = 3.0
+    # How long Confirm waits for a pending PIN before showing "almost ready".
+    CONFIRM_WAIT_SECONDS = 2.0
+    ALMOST_READY_REFRESH_SECONDS = 2

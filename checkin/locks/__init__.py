@@ -1,0 +1,118 @@
+"""The lock cloud behind one small interface, chosen by LOCK_BACKEND."""
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+
+
+class LockCloudError(Exception):
+    """A lock-cloud call failed. `reason` is plain words for the owner, never for a guest."""
+
+    retryable = True
+    # TTLock's error number when the cloud gave one; None for network trouble or other backends.
+    errcode: int | None = None
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+class LockBusy(LockCloudError):
+    """The gateway or cloud is busy or glitched: the same call may work in a few seconds."""
+
+
+class LockUnreachable(LockCloudError):
+    """The lock or its gateway is offline."""
+
+
+class DuplicatePasscode(LockCloudError):
+    """The lock already holds this PIN (ours after a timeout, or someone else's)."""
+
+
+class PasscodeRejected(LockCloudError):
+    """The lock refuses this PIN (length or too simple): pick another."""
+
+
+class QuotaExceeded(LockCloudError):
+    """The TTLock account ran out of API calls."""
+
+    retryable = False
+
+
+class LockConfigurationError(LockCloudError):
+    """Credentials, region, lock ids or the server clock are wrong: the owner must fix them."""
+
+    retryable = False
+
+
+@dataclass(frozen=True)
+class PasscodeOnLock:
+    passcode_id: int
+    pin: str
+    name: str
+    start_ms: int
+    end_ms: int
+
+
+@dataclass(frozen=True)
+class LockInfo:
+    """A lock as the account sees it; the offset is only known from a lock's detail."""
+
+    lock_id: int
+    name: str
+    has_gateway: bool
+    battery_percent: int | None
+    timezone_offset_ms: int | None = None
+
+
+class LockCloud(ABC):
+    """What the app needs from a lock cloud: put a period PIN on a lock, find it, remove it."""
+
+    @abstractmethod
+    def add_passcode(
+        self, lock_id: int, pin: str, name: str, valid_from: datetime, valid_until: datetime
+    ) -> int:
+        """Write a PIN valid between two instants to the lock; return its passcode id."""
+
+    @abstractmethod
+    def delete_passcode(self, lock_id: int, passcode_id: int) -> None:
+        """Remove a passcode from the lock; one already gone counts as removed."""
+
+    @abstractmethod
+    def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
+        """The passcode on the lock with exactly this PIN, if any."""
+
+    def list_locks(self) -> list[LockInfo]:
+        """Every lock the account administers (for the owner's `locks` commands)."""
+        raise LockConfigurationError(f"{type(self).__name__} cannot list the locks on an account.")
+
+    def lock_detail(self, lock_id: int) -> LockInfo:
+        """One lock's detail, including its time zone offset."""
+        raise LockConfigurationError(f"{type(self).__name__} cannot read a lock's detail.")
+
+
+def lock_cloud() -> LockCloud:
+    """The current app's lock cloud client, built once per app."""
+    client = current_app.extensions.get("lock_cloud")
+    if client is None:
+        client = _build_lock_cloud(current_app.config)
+        current_app.extensions["lock_cloud"] = client
+    return client
+
+
+def _build_lock_cloud(config) -> LockCloud:
+    backend = config["LOCK_BACKEND"]
+    if backend == "simulated":
+        from .simulated import SimulatedLockCloud
+
+        return SimulatedLockCloud(
+            latency_seconds=float(config["SIMULATED_LOCK_LATENCY"]),
+            failure_rate=float(config["SIMULATED_LOCK_FAILURE_RATE"]),
+            offline_lock_ids={int(i) for i in config["SIMULATED_LOCK_OFFLINE"]},
+        )
+    if backend == "ttlock":
+        from .ttlock import TTLockCloud
+
+        return TTLockCloud.from_config(config)
+    raise LockConfigurationError(f"LOCK_BACKEND must be 'simulated' or 'ttlock', not {backend!r}")

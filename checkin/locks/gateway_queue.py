@@ -1,0 +1,116 @@
+"""One gateway command at a time per lock account, across threads and gunicorn workers, in arrival order.
+
+A gateway talks Bluetooth to one lock at a time and answers a second command with "busy"
+(TTLock -3003), so every worker process queues here before sending a command.
+
+How: each waiter takes the next ticket (a file in the queue folder, created and flock-ed while
+the folder is locked) and waits until no lower ticket is held. Tickets are served in the order
+they were taken. A holder that dies loses its flock with its process, so the next waiter finds
+the dead ticket unlocked, removes it and carries on: no stale lock needs cleaning by hand.
+"""
+import fcntl
+import hashlib
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from flask import current_app
+
+from . import LockBusy
+
+_TICKET_PREFIX = "ticket-"
+
+
+def queue_directory(config, account: str) -> Path:
+    """The folder holding one account's queue: TTLOCK_QUEUE_DIR, else the app's instance folder."""
+    base = config.get("TTLOCK_QUEUE_DIR") or os.path.join(current_app.instance_path, "lock-queues")
+    # Hashed so any username makes a safe folder name, and the name is not shown in listings.
+    return Path(base, hashlib.sha256(account.encode()).hexdigest()[:16])
+
+
+@contextmanager
+def exclusive_file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive flock on a file, waiting as long as it takes (holders are short)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
+
+
+class GatewayQueue:
+    """A first-come first-served queue shared by every process that uses the same folder."""
+
+    def __init__(self, directory: Path, max_wait_seconds: float = 600.0, poll_seconds: float = 0.02):
+        self.directory = Path(directory)
+        self.max_wait_seconds = max_wait_seconds
+        self.poll_seconds = poll_seconds
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Wait for this caller's turn, hold it for the block, then pass it to the next in line."""
+        ticket, fd = self._take_ticket()
+        path = self._ticket_path(ticket)
+        try:
+            self._wait_for_predecessors(ticket)
+            yield
+        finally:
+            # Unlink before closing: a successor never mistakes a finished ticket for a live one.
+            path.unlink(missing_ok=True)
+            os.close(fd)
+
+    def _ticket_path(self, ticket: int) -> Path:
+        return self.directory / f"{_TICKET_PREFIX}{ticket:012d}"
+
+    def _tickets(self) -> list[int]:
+        return sorted(
+            int(name[len(_TICKET_PREFIX):])
+            for name in os.listdir(self.directory)
+            if name.startswith(_TICKET_PREFIX)
+        )
+
+    def _take_ticket(self) -> tuple[int, int]:
+        # The folder lock makes "read the last ticket, create and lock the next" one step, so
+        # no waiter can see a gap where a ticket is numbered but not yet held.
+        with exclusive_file_lock(self.directory / "folder.lock"):
+            tickets = self._tickets()
+            ticket = tickets[-1] + 1 if tickets else 0
+            fd = os.open(self._ticket_path(ticket), os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return ticket, fd
+
+    def _wait_for_predecessors(self, ticket: int) -> None:
+        deadline = time.monotonic() + self.max_wait_seconds
+        while True:
+            ahead = [t for t in self._tickets() if t < ticket]
+            if not ahead:
+                return
+            self._wait_until_released(self._ticket_path(ahead[-1]), deadline)
+
+    def _wait_until_released(self, path: Path, deadline: float) -> None:
+        """Block until the ticket's holder finished, gave up or died, then clear its file."""
+        try:
+            fd = os.open(path, os.O_RDONLY)
+        except FileNotFoundError:
+            return
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise LockBusy(
+                            f"Waited {self.max_wait_seconds:.0f} seconds for earlier lock commands "
+                            "to finish; the gateway queue is stuck or very long."
+                        ) from None
+                    time.sleep(self.poll_seconds)
+            # Unlocked yet still there: its holder died. Ticket names are never reused while a
+            # later ticket exists, so this cannot remove a live ticket.
+            path.unlink(missing_ok=True)
+        finally:
+            os.close(fd)

@@ -1,0 +1,169 @@
+"""Database models. Services own the units of work: nothing here commits."""
+import enum
+from datetime import date, datetime, timezone
+
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import DateTime, TypeDecorator
+
+from .clock import utc_now
+from .extensions import db
+
+
+class UTCDateTime(TypeDecorator):
+    """Stores aware datetimes as naive UTC (SQLite has no zone) and gives them back aware."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: the instant is ambiguous")
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else value.replace(tzinfo=timezone.utc)
+
+
+class Lock(db.Model):
+    __tablename__ = "locks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    ttlock_id: Mapped[int] = mapped_column(unique=True)
+    is_front_door: Mapped[bool] = mapped_column(default=False)
+
+
+class Room(db.Model):
+    __tablename__ = "rooms"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80), unique=True)
+    lock_id: Mapped[int | None] = mapped_column(ForeignKey("locks.id"))
+    floor: Mapped[str] = mapped_column(String(40), default="")
+    directions: Mapped[str] = mapped_column(Text, default="")
+    wifi_name: Mapped[str] = mapped_column(String(80), default="")
+    wifi_password: Mapped[str] = mapped_column(String(80), default="")
+
+    lock: Mapped[Lock | None] = relationship()
+
+
+class Booking(db.Model):
+    __tablename__ = "bookings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(20), unique=True)
+    surname: Mapped[str] = mapped_column(String(100))
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    check_in_date: Mapped[date]
+    check_out_date: Mapped[date]
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    room: Mapped[Room] = relationship()
+    check_in: Mapped["CheckIn | None"] = relationship(back_populates="booking")
+
+
+class PinState(enum.StrEnum):
+    NOT_STARTED = "not_started"
+    PENDING = "pending"
+    READY = "ready"
+    FAILED = "failed"
+
+
+class CheckIn(db.Model):
+    """One per booking: the guest's answers and the state of their door PIN."""
+
+    __tablename__ = "check_ins"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # The id a guest's session holds; the integer key never leaves the server.
+    public_id: Mapped[str] = mapped_column(String(32), unique=True)
+    booking_id: Mapped[int] = mapped_column(ForeignKey("bookings.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+    full_name: Mapped[str | None] = mapped_column(String(100))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    # None until page 3 is answered; then True with a registration, or False for "no car".
+    has_car: Mapped[bool | None]
+    car_registration: Mapped[str | None] = mapped_column(String(12))
+
+    pin_state: Mapped[PinState] = mapped_column(String(16), default=PinState.NOT_STARTED)
+    pin: Mapped[str | None] = mapped_column(String(4))
+    # Which run of the job owns the row: a stale job can never overwrite a newer one.
+    pin_job_id: Mapped[str | None] = mapped_column(String(32))
+    pin_attempts: Mapped[int] = mapped_column(default=0)
+    pin_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pin_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    pin_error: Mapped[str | None] = mapped_column(Text)  # for the owner, never the guest
+
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    room_token_salt: Mapped[str | None] = mapped_column(String(64))
+    room_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    booking: Mapped[Booking] = relationship(back_populates="check_in")
+    lock_codes: Mapped[list["LockCode"]] = relationship(back_populates="check_in")
+
+    @property
+    def details_given(self) -> bool:
+        return self.full_name is not None
+
+    @property
+    def parking_answered(self) -> bool:
+        return self.has_car is not None
+
+
+class LockCode(db.Model):
+    """A passcode this app put on one lock; removed_at is set once it is off the lock."""
+
+    __tablename__ = "lock_codes"
+    __table_args__ = (
+        # At most one live code per lock per check-in.
+        Index(
+            "one_live_code_per_lock",
+            "check_in_id",
+            "lock_id",
+            unique=True,
+            sqlite_where=db.text("removed_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id"))
+    lock_id: Mapped[int] = mapped_column(ForeignKey("locks.id"))
+    pin: Mapped[str] = mapped_column(String(4))
+    passcode_id: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="lock_codes")
+    lock: Mapped[Lock] = relationship()
+
+
+class SimulatedPasscode(db.Model):
+    """The simulated lock cloud's memory, in the database so every worker sees the same locks."""
+
+    __tablename__ = "simulated_passcodes"
+    __table_args__ = (UniqueConstraint("lock_ttlock_id", "pin"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lock_ttlock_id: Mapped[int]
+    pin: Mapped[str] = mapped_column(String(9))
+    name: Mapped[str] = mapped_column(String(64))
+    start_ms: Mapped[int]
+    end_ms: Mapped[int]
+
+
+class TTLockToken(db.Model):
+    """The TTLock account's tokens, shared by every worker and kept across restarts."""
+
+    __tablename__ = "ttlock_tokens"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(120), unique=True)
+    access_token: Mapped[str] = mapped_column(String(255))
+    refresh_token: Mapped[str] = mapped_column(String(255))
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

@@ -1,0 +1,122 @@
+"""The guest's check-in: find the booking, keep the answers, confirm, hand over the room link."""
+import hashlib
+import hmac
+import time
+import unicodedata
+import uuid
+from base64 import urlsafe_b64encode
+
+from flask import current_app
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..clock import utc_now
+from ..extensions import db
+from ..jobs import pin_jobs
+from ..models import Booking, CheckIn, PinState
+from .pin_generation import start_pin_generation
+
+# How often a waiting request re-reads the row when the job runs in another worker.
+ROW_POLL_SECONDS = 0.1
+
+
+def normalize_reference(text: str) -> str:
+    """Booking references are compared without spaces or hyphens."""
+    return "".join(ch for ch in text if ch not in " -").upper()
+
+
+def normalize_surname(text: str) -> str:
+    """Surnames are compared without regard to case, accents, spaces, hyphens or apostrophes."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    letters = (ch for ch in decomposed if not unicodedata.combining(ch))
+    return "".join(ch for ch in letters if ch not in " -'’").casefold()
+
+
+def find_booking(reference: str, surname: str) -> Booking | None:
+    """The booking with this reference if the surname matches it; None for every kind of miss."""
+    booking = db.session.scalar(select(Booking).where(Booking.reference == normalize_reference(reference)))
+    expected = normalize_surname(booking.surname if booking else "-")
+    matches = hmac.compare_digest(expected.encode(), normalize_surname(surname).encode())
+    return booking if booking is not None and matches else None
+
+
+def begin_check_in(booking: Booking) -> CheckIn:
+    """The booking's one check-in, created on first use (two browsers at once get the same row)."""
+    if booking.check_in is None:
+        db.session.add(CheckIn(booking_id=booking.id, public_id=uuid.uuid4().hex))
+        try:
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()
+        db.session.refresh(booking)
+    return booking.check_in
+
+
+def check_in_by_public_id(public_id: str | None) -> CheckIn | None:
+    """The check-in a guest's session points at."""
+    if not public_id:
+        return None
+    return db.session.scalar(select(CheckIn).where(CheckIn.public_id == public_id))
+
+
+def save_guest_details(check_in: CheckIn, full_name: str, phone: str, email: str) -> None:
+    """Keep the guest's details and start making their PIN (unless one is pending or ready)."""
+    check_in.full_name = full_name
+    check_in.phone = phone
+    check_in.email = email
+    db.session.commit()
+    start_pin_generation(check_in)
+
+
+def save_parking(check_in: CheckIn, car_registration: str | None) -> None:
+    """Keep the car registration, or None for a guest without a car."""
+    check_in.has_car = car_registration is not None
+    check_in.car_registration = car_registration
+    db.session.commit()
+
+
+def confirm_check_in(check_in: CheckIn) -> None:
+    """Record the guest's confirmation once, however many times Confirm is posted."""
+    db.session.execute(
+        update(CheckIn).where(CheckIn.id == check_in.id, CheckIn.confirmed_at.is_(None)).values(confirmed_at=utc_now())
+    )
+    salt = uuid.uuid4().hex + uuid.uuid4().hex
+    db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == check_in.id, CheckIn.room_token_salt.is_(None))
+        .values(room_token_salt=salt, room_token_hash=_hash_token(_derive_token(salt)))
+    )
+    db.session.commit()
+    db.session.refresh(check_in)
+
+
+def wait_for_pin(check_in: CheckIn, timeout: float) -> PinState:
+    """Wait up to `timeout` seconds for a pending PIN: on this worker's future, else on the row."""
+    deadline = time.monotonic() + timeout
+    pin_jobs().wait(check_in.id, timeout)
+    db.session.refresh(check_in)
+    while check_in.pin_state == PinState.PENDING and time.monotonic() < deadline:
+        time.sleep(ROW_POLL_SECONDS)
+        db.session.commit()  # end the read so the next one sees the other worker's write
+        db.session.refresh(check_in)
+    return check_in.pin_state
+
+
+def room_token(check_in: CheckIn) -> str:
+    """The room link's secret: derivable only with SECRET_KEY, stored only as a hash."""
+    return _derive_token(check_in.room_token_salt)
+
+
+def check_in_by_room_token(token: str) -> CheckIn | None:
+    """The confirmed check-in a room link belongs to."""
+    return db.session.scalar(select(CheckIn).where(CheckIn.room_token_hash == _hash_token(token)))
+
+
+def _derive_token(salt: str) -> str:
+    key = str(current_app.config["SECRET_KEY"]).encode()
+    digest = hmac.new(key, b"room-link:" + salt.encode(), hashlib.sha256).digest()
+    return urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def _hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

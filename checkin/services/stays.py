@@ -1,0 +1,39 @@
+"""When a stay starts and ends, and whether a guest may check in for it now."""
+import enum
+from datetime import date, datetime, timedelta
+
+from flask import current_app
+
+from ..clock import at_property_time, property_today, utc_now
+from ..models import Booking
+
+
+class StayProblem(enum.StrEnum):
+    CANCELLED = "cancelled"
+    ENDED = "ended"
+    TOO_EARLY = "too_early"
+
+
+def stay_window(booking: Booking) -> tuple[datetime, datetime]:
+    """Check-in time on arrival day to check-out time on departure day, in the property's zone."""
+    config = current_app.config
+    return (
+        at_property_time(booking.check_in_date, config["CHECK_IN_TIME"]),
+        at_property_time(booking.check_out_date, config["CHECK_OUT_TIME"]),
+    )
+
+
+def check_in_opens_on(booking: Booking) -> date:
+    """The first day (property time) on which the guest may check in online."""
+    return booking.check_in_date - timedelta(days=int(current_app.config["EARLY_CHECK_IN_DAYS"]))
+
+
+def stay_problem(booking: Booking) -> StayProblem | None:
+    """Why this booking cannot be checked in right now, if it cannot."""
+    if booking.cancelled_at is not None:
+        return StayProblem.CANCELLED
+    if utc_now() >= stay_window(booking)[1]:
+        return StayProblem.ENDED
+    if property_today() < check_in_opens_on(booking):
+        return StayProblem.TOO_EARLY
+    return None
