@@ -17,7 +17,7 @@ from sqlalchemy import select, update
 from ..clock import to_epoch_ms, utc_now
 from ..extensions import db
 from ..jobs import pin_jobs
-from ..locks import DuplicatePasscode, LockCloudError, PasscodeRejected, lock_cloud
+from ..locks import DuplicatePasscode, LockBusy, LockCloudError, PasscodeRejected, lock_cloud
 from ..models import CheckIn, Lock, LockCode, PinState
 from .owner_alerts import alert_owner
 from .stays import stay_window
@@ -32,8 +32,9 @@ def is_acceptable_pin(pin: str) -> bool:
     """Four digits, no leading 0, not a run (1234, 8765) or a repeat (1111, 1212): TTLock refuses those."""
     if not re.fullmatch("[1-9][0-9]{3}", pin):
         return False
-    steps = {int(b) - int(a) for a, b in zip(pin, pin[1:])}
-    return steps not in ({1}, {-1}, {0}) and pin[:2] != pin[2:]
+    # Modulo 10, so 7890 and 2109 count as runs too, as they do on a keypad.
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:])}
+    return steps not in ({1}, {9}, {0}) and pin[:2] != pin[2:]
 
 
 def choose_pin(excluded: set[str]) -> str:
@@ -199,21 +200,21 @@ def _pins_in_use(plan: PinJobPlan) -> set[str]:
 
 
 def _add_or_adopt(plan: PinJobPlan, lock: LockTarget, pin: str) -> int:
-    """Add the PIN; if the lock says it exists and it is ours (a timed-out add), adopt it."""
-    cloud = lock_cloud()
+    """Add the PIN; if it may already be there (a duplicate, a timed-out add) and is ours, adopt it."""
     try:
-        return cloud.add_passcode(lock.ttlock_id, pin, plan.passcode_name, plan.valid_from, plan.valid_until)
-    except DuplicatePasscode:
-        existing = cloud.find_passcode(lock.ttlock_id, pin)
+        return lock_cloud().add_passcode(lock.ttlock_id, pin, plan.passcode_name, plan.valid_from, plan.valid_until)
+    except (DuplicatePasscode, LockBusy) as error:
+        # A busy or timed-out add may still have written the code: look before giving up on it.
+        existing = lock_cloud().find_passcode(lock.ttlock_id, pin)
         if (
-            existing is not None
-            and existing.name == plan.passcode_name
-            and existing.start_ms == to_epoch_ms(plan.valid_from)
-            and existing.end_ms == to_epoch_ms(plan.valid_until)
+            existing is None
+            or existing.name != plan.passcode_name
+            or existing.start_ms != to_epoch_ms(plan.valid_from)
+            or existing.end_ms != to_epoch_ms(plan.valid_until)
         ):
-            log.info("Adopted the code already on lock %s for booking %s", lock.name, plan.booking_reference)
-            return existing.passcode_id
-        raise
+            raise error
+        log.info("Adopted the code already on lock %s for booking %s", lock.name, plan.booking_reference)
+        return existing.passcode_id
 
 
 def _record_lock_code(plan: PinJobPlan, lock: LockTarget, pin: str, passcode_id: int) -> None:

@@ -1,0 +1,42 @@
+"""gunicorn settings for production: gunicorn -c deploy/gunicorn.conf.py wsgi:app
+
+Each worker owns a thread pool that makes PINs in the background, which decides the settings.
+"""
+import re
+
+from gunicorn.glogging import Logger
+
+ROOM_TOKEN = re.compile("/room/[^/?# ]+")
+
+bind = "127.0.0.1:8000"  # nginx in front; --bind on the command line overrides it
+workers = 3
+# Threads, so a Confirm that waits up to 2 s for its PIN does not hold a whole worker.
+worker_class = "gthread"
+threads = 4
+# An executor created before the fork would never run jobs in the workers.
+preload_app = False
+# A recycled worker would kill the PIN job it is running.
+max_requests = 0
+timeout = 60
+# Longer than the slowest lock-cloud call (40 s read timeout), so a job in flight can finish.
+graceful_timeout = 90
+accesslog = "-"
+
+
+class RoomTokenRedactingLogger(Logger):
+    """Room links are capabilities: the access log shows /room/<token>, never the token."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {key: ROOM_TOKEN.sub("/room/<token>", value) if isinstance(value, str) else value
+                for key, value in atoms.items()}
+
+
+logger_class = RoomTokenRedactingLogger
+
+
+def worker_exit(server, worker):
+    """Let this worker's running PIN jobs finish; new submits are refused and stay pending."""
+    app = getattr(worker, "wsgi", None)
+    if app is not None and "pin_jobs" in getattr(app, "extensions", {}):
+        app.extensions["pin_jobs"].shutdown()
