@@ -1,6 +1,7 @@
 """The owner's commands: flask --app wsgi <command>."""
 import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 
 from .database import create_tables
 from .services.booking_import import import_bookings
@@ -14,6 +15,7 @@ def init_app(app: Flask) -> None:
 
 
 @click.command("init-db")
+@with_appcontext
 def init_db():
     """Create the database tables (existing data is kept)."""
     create_tables()
@@ -21,6 +23,7 @@ def init_db():
 
 
 @click.command("add-lock")
+@with_appcontext
 @click.argument("name")
 @click.option("--ttlock-id", type=int, required=True, help="The lockId from TTLock (see `locks list`).")
 @click.option("--front-door", is_flag=True, help="The shared front door: every guest's PIN opens it.")
@@ -35,6 +38,7 @@ def add_lock(name, ttlock_id, front_door):
 
 
 @click.command("add-room")
+@with_appcontext
 @click.argument("name")
 @click.option("--ttlock-id", type=int, help="TTLock id of the lock on the room's door.")
 @click.option("--floor", help='Where it is, e.g. "First floor".')
@@ -54,6 +58,7 @@ def add_room(name, ttlock_id, floor, directions, wifi_name, wifi_password):
 
 
 @click.command("import-bookings")
+@with_appcontext
 @click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
 def import_bookings_command(csv_file):
     """Import bookings from CSV: booking_ref,surname,room,check_in,check_out (ISO dates)."""
@@ -66,6 +71,7 @@ def import_bookings_command(csv_file):
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--url", default="http://127.0.0.1:5000/", show_default=True, help="Where the app will be served.")
 def demo(url):
     """Create the tables and a demo property with guests arriving today (resets earlier demo check-ins)."""
