@@ -16,9 +16,10 @@ def check_in_status(public_id: str):
     check_in = check_ins.check_in_by_public_id(public_id)
     if check_in is None:
         abort(404)
-    done = check_in.pin_state != PinState.PENDING
+    state = check_ins.pin_state(check_in)
+    done = state != PinState.PENDING
     response = jsonify(
-        pin_state=str(check_in.pin_state),
+        pin_state=str(state),
         next=url_for("guest.almost_ready") if done else None,
     )
     response.headers["Cache-Control"] = "no-store"

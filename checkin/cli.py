@@ -5,12 +5,14 @@ from flask.cli import with_appcontext
 
 from .database import create_tables
 from .services.booking_import import import_bookings
+from .services.code_removal import sweep_codes
 from .services.demo import load_demo_data
+from .services.pin_generation import resume_abandoned_jobs
 from .services.property_setup import SetupError, save_lock, save_room
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, add_lock, add_room, import_bookings_command, demo):
+    for command in (init_db, add_lock, add_room, import_bookings_command, demo, jobs, sweep):
         app.cli.add_command(command)
 
 
@@ -81,3 +83,31 @@ def demo(url):
     for booking in bookings:
         note = "cancelled" if booking.cancelled_at else f"arrives {booking.check_in_date.isoformat()}"
         click.echo(f"  booking reference {booking.reference}, surname {booking.surname} ({note}, {booking.room.name})")
+
+
+@click.group("jobs")
+def jobs():
+    """PIN jobs in the background."""
+
+
+@jobs.command("resume")
+@with_appcontext
+def resume_jobs():
+    """Take up PIN jobs whose worker died (run it from a timer; safe at any time)."""
+    resumed = resume_abandoned_jobs()
+    if resumed:
+        # This process's pool runs them: wait so the command ends with the jobs done.
+        current_app.extensions["pin_jobs"].shutdown(cancel_queued=False)
+    click.echo(f"Resumed {resumed} abandoned PIN job(s).")
+
+
+@click.command("sweep")
+@with_appcontext
+def sweep():
+    """Delete from the locks the codes of ended, cancelled or revoked stays (safe at any time)."""
+    report = sweep_codes()
+    click.echo(f"Removed {report.removed} code(s) from the locks.")
+    for failure in report.failed:
+        click.echo(f"Not removed, will retry next run: {failure}", err=True)
+    if report.failed:
+        raise SystemExit(1)

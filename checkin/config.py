@@ -41,6 +41,9 @@ class DefaultConfig:
     TTLOCK_READ_TIMEOUT = 40
 
     PIN_JOB_THREADS = 4
+    # A running job stamps its row this often; one silent for PIN_JOB_STALE_SECONDS is dead.
+    PIN_JOB_HEARTBEAT_SECONDS = 5.0
+    PIN_JOB_STALE_SECONDS = 30.0
     PIN_ATTEMPTS = 2  # one automatic retry
     # Pause before the retry, so a gateway that just dropped can come back.
     PIN_RETRY_DELAY_SECONDS = 3.0

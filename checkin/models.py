@@ -70,6 +70,7 @@ class PinState(enum.StrEnum):
     PENDING = "pending"
     READY = "ready"
     FAILED = "failed"
+    REVOKED = "revoked"  # the owner took the codes off the locks
 
 
 class CheckIn(db.Model):
@@ -94,6 +95,9 @@ class CheckIn(db.Model):
     pin: Mapped[str | None] = mapped_column(String(4))
     # Which run of the job owns the row: a stale job can never overwrite a newer one.
     pin_job_id: Mapped[str | None] = mapped_column(String(32))
+    # The process running it ("host:pid:start") and its last sign of life, to tell a dead job.
+    pin_job_owner: Mapped[str | None] = mapped_column(String(120))
+    pin_heartbeat_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pin_attempts: Mapped[int] = mapped_column(default=0)
     pin_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pin_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -120,11 +124,12 @@ class LockCode(db.Model):
 
     __tablename__ = "lock_codes"
     __table_args__ = (
-        # At most one live code per lock per check-in.
+        # At most one live code per lock for each run of the PIN job.
         Index(
-            "one_live_code_per_lock",
+            "one_live_code_per_lock_and_job",
             "check_in_id",
             "lock_id",
+            "job_id",
             unique=True,
             sqlite_where=db.text("removed_at IS NULL"),
         ),
@@ -133,6 +138,7 @@ class LockCode(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id"))
     lock_id: Mapped[int] = mapped_column(ForeignKey("locks.id"))
+    job_id: Mapped[str] = mapped_column(String(32))
     pin: Mapped[str] = mapped_column(String(4))
     passcode_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)

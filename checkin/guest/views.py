@@ -109,8 +109,7 @@ def confirm():
     if not (ConfirmForm().validate_on_submit() and g.check_in.details_given and g.check_in.parking_answered):
         return redirect(url_for("guest.review"))
     check_ins.confirm_check_in(g.check_in)
-    if g.check_in.pin_state == PinState.PENDING:
-        check_ins.wait_for_pin(g.check_in, float(current_app.config["CONFIRM_WAIT_SECONDS"]))
+    check_ins.wait_for_pin(g.check_in, float(current_app.config["CONFIRM_WAIT_SECONDS"]))
     return redirect(after_confirm_url(g.check_in))
 
 
@@ -119,7 +118,7 @@ def confirm():
 def almost_ready():
     if g.check_in.confirmed_at is None:
         return redirect(url_for("guest.review"))
-    if g.check_in.pin_state != PinState.PENDING:
+    if check_ins.pin_state(g.check_in) != PinState.PENDING:
         return redirect(after_confirm_url(g.check_in))
     return render_template(
         "guest/almost_ready.html",
@@ -151,6 +150,7 @@ def room(token: str):
     valid_from, valid_until = stay_window(check_in.booking)
     if utc_now() >= valid_until or check_in.booking.cancelled_at is not None:
         abort(410)
+    check_ins.pin_state(check_in)
     response = current_app.make_response(
         render_template(
             "guest/room.html",

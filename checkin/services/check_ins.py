@@ -14,7 +14,7 @@ from ..clock import utc_now
 from ..extensions import db
 from ..jobs import pin_jobs
 from ..models import Booking, CheckIn, PinState
-from .pin_generation import start_pin_generation
+from .pin_generation import resume_if_abandoned, start_pin_generation
 
 # How often a waiting request re-reads the row when the job runs in another worker.
 ROW_POLL_SECONDS = 0.1
@@ -90,9 +90,19 @@ def confirm_check_in(check_in: CheckIn) -> None:
     db.session.refresh(check_in)
 
 
+def pin_state(check_in: CheckIn) -> PinState:
+    """The PIN's state as the row has it now, after taking over a job whose worker died."""
+    db.session.refresh(check_in)
+    if resume_if_abandoned(check_in):
+        db.session.refresh(check_in)
+    return check_in.pin_state
+
+
 def wait_for_pin(check_in: CheckIn, timeout: float) -> PinState:
     """Wait up to `timeout` seconds for a pending PIN: on this worker's future, else on the row."""
     deadline = time.monotonic() + timeout
+    if pin_state(check_in) != PinState.PENDING:
+        return check_in.pin_state
     pin_jobs().wait(check_in.id, timeout)
     db.session.refresh(check_in)
     while check_in.pin_state == PinState.PENDING and time.monotonic() < deadline:

@@ -1,7 +1,8 @@
 """Door PINs: one per booking, on the front door and the room lock, all or nothing.
 
-Started in the background the moment the guest gives their details; the check-in row records
-every step so any worker can tell where the job stands.
+Started in the background the moment the guest gives their details. The check-in row records
+every step, and every write is conditional on the job still owning the row, so a job that was
+superseded (revoked, or taken over after its worker died) stops and cleans up after itself.
 """
 import logging
 import re
@@ -9,16 +10,17 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import Flask, current_app
 from sqlalchemy import select, update
 
 from ..clock import to_epoch_ms, utc_now
 from ..extensions import db
-from ..jobs import pin_jobs
+from ..jobs import pin_jobs, process_identity, process_is_dead
 from ..locks import DuplicatePasscode, LockBusy, LockCloudError, PasscodeRejected, lock_cloud
 from ..models import CheckIn, Lock, LockCode, PinState
+from .code_removal import remove_lock_codes
 from .owner_alerts import alert_owner
 from .stays import stay_window
 
@@ -26,6 +28,10 @@ log = logging.getLogger(__name__)
 
 # A lock may refuse a PIN that another code already uses: how many PINs to try per attempt.
 PIN_PICKS_PER_ATTEMPT = 5
+
+
+class JobSuperseded(Exception):
+    """The row no longer belongs to this job."""
 
 
 def is_acceptable_pin(pin: str) -> bool:
@@ -49,19 +55,56 @@ def choose_pin(excluded: set[str]) -> str:
 
 def start_pin_generation(check_in: CheckIn) -> bool:
     """Claim the check-in for a new PIN job and submit it; False if one is pending or ready."""
+    return _claim_and_submit(
+        check_in.id, CheckIn.pin_state.in_([PinState.NOT_STARTED, PinState.FAILED]), "Started"
+    )
+
+
+def resume_if_abandoned(check_in: CheckIn) -> bool:
+    """Take over a pending job whose process died; safe to call from any worker, at any time."""
+    if check_in.pin_state != PinState.PENDING or not _is_abandoned(check_in):
+        return False
+    return _claim_and_submit(
+        check_in.id,
+        (CheckIn.pin_state == PinState.PENDING) & (CheckIn.pin_job_id == check_in.pin_job_id),
+        "Resumed an abandoned",
+    )
+
+
+def resume_abandoned_jobs() -> int:
+    """Resume every abandoned PIN job (for a timer); returns how many were resumed."""
+    pending = db.session.scalars(select(CheckIn).where(CheckIn.pin_state == PinState.PENDING)).all()
+    return sum(resume_if_abandoned(check_in) for check_in in pending)
+
+
+def _is_abandoned(check_in: CheckIn) -> bool:
+    if check_in.pin_job_owner is None or process_is_dead(check_in.pin_job_owner):
+        return True
+    silence = timedelta(seconds=float(current_app.config["PIN_JOB_STALE_SECONDS"]))
+    return check_in.pin_heartbeat_at is None or utc_now() - check_in.pin_heartbeat_at > silence
+
+
+def _claim_and_submit(check_in_id: int, claimable, verb: str) -> bool:
     job_id = uuid.uuid4().hex
+    now = utc_now()
     claimed = db.session.execute(
         update(CheckIn)
-        .where(
-            CheckIn.id == check_in.id,
-            CheckIn.pin_state.in_([PinState.NOT_STARTED, PinState.FAILED]),
+        .where(CheckIn.id == check_in_id, claimable)
+        .values(
+            pin_state=PinState.PENDING,
+            pin_job_id=job_id,
+            pin_job_owner=process_identity(),
+            pin_heartbeat_at=now,
+            pin_started_at=now,
+            pin_finished_at=None,
+            pin_error=None,
         )
-        .values(pin_state=PinState.PENDING, pin_job_id=job_id, pin_started_at=utc_now(), pin_error=None)
     ).rowcount
     db.session.commit()
     if claimed:
+        log.info("%s PIN job for check-in %s", verb, check_in_id)
         # Commit first, then submit: the job reads the row in its own session.
-        pin_jobs().submit(check_in.id, job_id)
+        pin_jobs().submit(check_in_id, job_id)
     return bool(claimed)
 
 
@@ -83,6 +126,8 @@ class PinJobPlan:
     locks: tuple[LockTarget, ...]
     valid_from: datetime
     valid_until: datetime
+    # The PIN an earlier run was placing when it stopped: it may be on a lock unrecorded.
+    earlier_pin: str | None
 
 
 def run_pin_job(app: Flask, check_in_id: int, job_id: str) -> None:
@@ -90,6 +135,8 @@ def run_pin_job(app: Flask, check_in_id: int, job_id: str) -> None:
     with app.app_context():
         try:
             _generate_pin(check_in_id, job_id)
+        except JobSuperseded:
+            _clean_up_superseded(check_in_id, job_id)
         except Exception:
             log.exception("PIN job for check-in %s crashed", check_in_id)
             db.session.rollback()
@@ -98,13 +145,10 @@ def run_pin_job(app: Flask, check_in_id: int, job_id: str) -> None:
 
 def _generate_pin(check_in_id: int, job_id: str) -> None:
     plan = _plan_job(check_in_id, job_id)
-    if plan is None:
-        return
     tried: set[str] = set()
-    reason = "No lock is configured for this room."
+    reason = "No lock is configured for this room or the front door."
     for attempt in range(1, int(current_app.config["PIN_ATTEMPTS"]) + 1):
-        if not _count_attempt(plan):
-            return
+        _count_attempt(plan)
         if attempt > 1:
             time.sleep(float(current_app.config["PIN_RETRY_DELAY_SECONDS"]))
         try:
@@ -120,13 +164,13 @@ def _generate_pin(check_in_id: int, job_id: str) -> None:
     _finish_failed(check_in_id, job_id, reason)
 
 
-def _plan_job(check_in_id: int, job_id: str) -> PinJobPlan | None:
+def _plan_job(check_in_id: int, job_id: str) -> PinJobPlan:
     check_in = db.session.get(CheckIn, check_in_id)
     if check_in is None or check_in.pin_job_id != job_id or check_in.pin_state != PinState.PENDING:
         db.session.commit()
-        return None
+        raise JobSuperseded
     booking = check_in.booking
-    locks = [lock for lock in db.session.scalars(select(Lock).where(Lock.is_front_door)).all()]
+    locks = list(db.session.scalars(select(Lock).where(Lock.is_front_door)))
     if booking.room.lock is not None and booking.room.lock not in locks:
         locks.append(booking.room.lock)
     valid_from, valid_until = stay_window(booking)
@@ -139,25 +183,26 @@ def _plan_job(check_in_id: int, job_id: str) -> PinJobPlan | None:
         locks=tuple(LockTarget(lock.id, lock.ttlock_id, lock.name) for lock in locks),
         valid_from=valid_from,
         valid_until=valid_until,
+        earlier_pin=check_in.pin,
     )
     db.session.commit()
     return plan
 
 
-def _owns_row(plan: PinJobPlan):
-    return (
-        CheckIn.id == plan.check_in_id,
-        CheckIn.pin_job_id == plan.job_id,
-        CheckIn.pin_state == PinState.PENDING,
-    )
-
-
-def _count_attempt(plan: PinJobPlan) -> bool:
-    counted = db.session.execute(
-        update(CheckIn).where(*_owns_row(plan)).values(pin_attempts=CheckIn.pin_attempts + 1)
+def _update_owned_row(plan: PinJobPlan, **values) -> None:
+    """Write to the check-in only while this job owns it; otherwise stop the job."""
+    owned = db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == plan.check_in_id, CheckIn.pin_job_id == plan.job_id, CheckIn.pin_state == PinState.PENDING)
+        .values(**values)
     ).rowcount
     db.session.commit()
-    return bool(counted)
+    if not owned:
+        raise JobSuperseded
+
+
+def _count_attempt(plan: PinJobPlan) -> None:
+    _update_owned_row(plan, pin_attempts=CheckIn.pin_attempts + 1)
 
 
 def _place_pin_on_every_lock(plan: PinJobPlan, tried: set[str]) -> str:
@@ -165,9 +210,11 @@ def _place_pin_on_every_lock(plan: PinJobPlan, tried: set[str]) -> str:
     if not plan.locks:
         raise LockCloudError("No lock is configured for this room or the front door.")
     for _ in range(PIN_PICKS_PER_ATTEMPT):
-        _remove_live_codes(plan)
+        _clear_earlier_codes(plan, tried)
         pin = choose_pin(_pins_in_use(plan) | tried)
         tried.add(pin)
+        # Recorded before any lock is touched, so whoever takes over knows what to look for.
+        _update_owned_row(plan, pin=pin)
         try:
             for lock in plan.locks:
                 passcode_id = _add_or_adopt(plan, lock, pin)
@@ -176,10 +223,23 @@ def _place_pin_on_every_lock(plan: PinJobPlan, tried: set[str]) -> str:
         except (DuplicatePasscode, PasscodeRejected):
             continue
         except LockCloudError:
-            _remove_live_codes(plan)
+            remove_lock_codes(plan.check_in_id)
             raise
-    _remove_live_codes(plan)
+    remove_lock_codes(plan.check_in_id)
     raise PasscodeRejected(f"The locks refused {PIN_PICKS_PER_ATTEMPT} different PINs in a row.")
+
+
+def _clear_earlier_codes(plan: PinJobPlan, tried: set[str]) -> None:
+    """No half PIN and no second set: remove every recorded code, and any unrecorded one of ours."""
+    remove_lock_codes(plan.check_in_id)
+    if plan.earlier_pin is None or plan.earlier_pin in tried:
+        return
+    tried.add(plan.earlier_pin)
+    for lock in plan.locks:
+        passcode_id = _our_code_on_lock(plan, lock, plan.earlier_pin)
+        if passcode_id is not None:
+            lock_cloud().delete_passcode(lock.ttlock_id, passcode_id)
+            log.info("Removed an unrecorded code of booking %s from %s", plan.booking_reference, lock.name)
 
 
 def _pins_in_use(plan: PinJobPlan) -> set[str]:
@@ -199,56 +259,51 @@ def _pins_in_use(plan: PinJobPlan) -> set[str]:
     return pins
 
 
+def _our_code_on_lock(plan: PinJobPlan, lock: LockTarget, pin: str) -> int | None:
+    """The id of this booking's code with this PIN on the lock, if there is one."""
+    existing = lock_cloud().find_passcode(lock.ttlock_id, pin)
+    ours = (
+        existing is not None
+        and existing.name == plan.passcode_name
+        and existing.start_ms == to_epoch_ms(plan.valid_from)
+        and existing.end_ms == to_epoch_ms(plan.valid_until)
+    )
+    return existing.passcode_id if ours else None
+
+
 def _add_or_adopt(plan: PinJobPlan, lock: LockTarget, pin: str) -> int:
     """Add the PIN; if it may already be there (a duplicate, a timed-out add) and is ours, adopt it."""
     try:
         return lock_cloud().add_passcode(lock.ttlock_id, pin, plan.passcode_name, plan.valid_from, plan.valid_until)
     except (DuplicatePasscode, LockBusy) as error:
         # A busy or timed-out add may still have written the code: look before giving up on it.
-        existing = lock_cloud().find_passcode(lock.ttlock_id, pin)
-        if (
-            existing is None
-            or existing.name != plan.passcode_name
-            or existing.start_ms != to_epoch_ms(plan.valid_from)
-            or existing.end_ms != to_epoch_ms(plan.valid_until)
-        ):
+        passcode_id = _our_code_on_lock(plan, lock, pin)
+        if passcode_id is None:
             raise error
-        log.info("Adopted the code already on lock %s for booking %s", lock.name, plan.booking_reference)
-        return existing.passcode_id
+        log.info("Adopted the code already on %s for booking %s", lock.name, plan.booking_reference)
+        return passcode_id
 
 
 def _record_lock_code(plan: PinJobPlan, lock: LockTarget, pin: str, passcode_id: int) -> None:
-    db.session.add(LockCode(check_in_id=plan.check_in_id, lock_id=lock.id, pin=pin, passcode_id=passcode_id))
-    db.session.execute(update(CheckIn).where(*_owns_row(plan)).values(pin=pin))
+    # Recorded even if the job was superseded meanwhile: the code is on the lock either way.
+    db.session.add(
+        LockCode(check_in_id=plan.check_in_id, lock_id=lock.id, job_id=plan.job_id, pin=pin, passcode_id=passcode_id)
+    )
     db.session.commit()
+    _update_owned_row(plan, pin_heartbeat_at=utc_now())
 
 
-def _remove_live_codes(plan: PinJobPlan) -> None:
-    """Take this check-in's codes off their locks: no guest is left with half a PIN."""
-    codes = db.session.execute(
-        select(LockCode.id, LockCode.passcode_id, Lock.ttlock_id, Lock.name)
-        .join(Lock, LockCode.lock_id == Lock.id)
-        .where(LockCode.check_in_id == plan.check_in_id, LockCode.removed_at.is_(None))
-    ).all()
-    db.session.commit()
-    for code_id, passcode_id, ttlock_id, lock_name in codes:
-        lock_cloud().delete_passcode(ttlock_id, passcode_id)
-        db.session.execute(update(LockCode).where(LockCode.id == code_id).values(removed_at=utc_now()))
-        db.session.commit()
-        log.info("Removed booking %s's code from lock %s", plan.booking_reference, lock_name)
+def _clean_up_superseded(check_in_id: int, job_id: str) -> None:
+    log.info("PIN job for check-in %s was superseded; removing its codes", check_in_id)
+    try:
+        remove_lock_codes(check_in_id, job_id=job_id)
+    except LockCloudError as error:
+        log.warning("Superseded job's codes for check-in %s stay for the sweep: %s", check_in_id, error.reason)
 
 
 def _finish_ready(plan: PinJobPlan, pin: str) -> None:
-    done = db.session.execute(
-        update(CheckIn)
-        .where(*_owns_row(plan))
-        .values(pin_state=PinState.READY, pin=pin, pin_finished_at=utc_now(), pin_error=None)
-    ).rowcount
-    db.session.commit()
-    if done:
-        log.info("PIN ready for booking %s", plan.booking_reference)
-    else:
-        log.warning("PIN job for booking %s no longer owns its check-in", plan.booking_reference)
+    _update_owned_row(plan, pin_state=PinState.READY, pin=pin, pin_finished_at=utc_now(), pin_error=None)
+    log.info("PIN ready for booking %s", plan.booking_reference)
 
 
 def _finish_failed(check_in_id: int, job_id: str, reason: str) -> None:

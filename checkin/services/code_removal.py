@@ -1,0 +1,109 @@
+"""Taking codes off the locks: after a failed attempt, on the owner's word, and after a stay."""
+import logging
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+
+from ..clock import utc_now
+from ..extensions import db
+from ..locks import LockCloudError, lock_cloud
+from ..models import Booking, CheckIn, Lock, LockCode, PinState
+from .stays import stay_window
+
+log = logging.getLogger(__name__)
+
+
+def remove_lock_codes(check_in_id: int, job_id: str | None = None) -> None:
+    """Delete a check-in's live codes (only one job's, if given) from their locks.
+
+    Raises LockCloudError if a lock cannot be reached; codes not removed stay recorded as live,
+    so a later attempt or the sweep removes them.
+    """
+    query = (
+        select(LockCode.id, LockCode.passcode_id, Lock.ttlock_id, Lock.name)
+        .join(Lock, LockCode.lock_id == Lock.id)
+        .where(LockCode.check_in_id == check_in_id, LockCode.removed_at.is_(None))
+    )
+    if job_id is not None:
+        query = query.where(LockCode.job_id == job_id)
+    codes = db.session.execute(query).all()
+    db.session.commit()
+    for code_id, passcode_id, ttlock_id, lock_name in codes:
+        lock_cloud().delete_passcode(ttlock_id, passcode_id)
+        _mark_removed(code_id)
+        log.info("Removed check-in %s's code from %s", check_in_id, lock_name)
+
+
+def _mark_removed(code_id: int) -> None:
+    db.session.execute(
+        update(LockCode).where(LockCode.id == code_id, LockCode.removed_at.is_(None)).values(removed_at=utc_now())
+    )
+    db.session.commit()
+
+
+def revoke_pin(check_in: CheckIn) -> None:
+    """Stop the guest's PIN: any running job is superseded, then the codes come off the locks."""
+    db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == check_in.id, CheckIn.pin_state.in_([PinState.PENDING, PinState.READY, PinState.FAILED]))
+        # A fresh job id that no job runs under: the old job finds itself superseded and stops.
+        .values(pin_state=PinState.REVOKED, pin_job_id=uuid.uuid4().hex, pin_job_owner=None, pin_finished_at=utc_now())
+    )
+    db.session.commit()
+    remove_lock_codes(check_in.id)
+
+
+def cancel_booking(booking: Booking) -> None:
+    """Cancel a booking and revoke its PIN; the guest can no longer check in."""
+    booking.cancelled_at = booking.cancelled_at or utc_now()
+    db.session.commit()
+    if booking.check_in is not None:
+        revoke_pin(booking.check_in)
+
+
+@dataclass
+class SweepReport:
+    removed: int = 0
+    failed: list[str] | None = None
+
+
+def sweep_codes() -> SweepReport:
+    """Delete every live code that should no longer open a door; safe to run at any time.
+
+    That is: stays that ended, cancelled bookings, revoked or failed PINs, and codes left by a
+    superseded job once the current one is done.
+    """
+    report = SweepReport(failed=[])
+    rows = db.session.execute(
+        select(LockCode, CheckIn, Lock)
+        .join(CheckIn, LockCode.check_in_id == CheckIn.id)
+        .join(Lock, LockCode.lock_id == Lock.id)
+        .where(LockCode.removed_at.is_(None))
+    ).all()
+    now = utc_now()
+    due = [
+        (code.id, code.passcode_id, lock.ttlock_id, lock.name, check_in.booking.reference)
+        for code, check_in, lock in rows
+        if _code_is_due(code, check_in, now)
+    ]
+    db.session.commit()
+    for code_id, passcode_id, ttlock_id, lock_name, reference in due:
+        try:
+            lock_cloud().delete_passcode(ttlock_id, passcode_id)
+        except LockCloudError as error:
+            report.failed.append(f"booking {reference} on {lock_name}: {error.reason}")
+            continue
+        _mark_removed(code_id)
+        report.removed += 1
+        log.info("Swept booking %s's code from %s", reference, lock_name)
+    return report
+
+
+def _code_is_due(code: LockCode, check_in: CheckIn, now) -> bool:
+    booking = check_in.booking
+    if booking.cancelled_at is not None or now >= stay_window(booking)[1]:
+        return True
+    if check_in.pin_state in (PinState.REVOKED, PinState.FAILED):
+        return True
+    return check_in.pin_state == PinState.READY and code.job_id != check_in.pin_job_id
