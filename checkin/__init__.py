@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _refuse_weak_secret_key(app)
 
     from . import api, cli, database, errors, guest, jobs, security, templating
+    from .locks import cli as locks_cli
 
     database.init_app(app)
     security.init_app(app)
@@ -33,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     cli.init_app(app)
+    locks_cli.init_app(app)
     app.register_blueprint(guest.bp)
     app.register_blueprint(api.bp)
     return app

@@ -39,6 +39,10 @@ class DefaultConfig:
     TTLOCK_CONNECT_TIMEOUT = 10
     # A gateway wakes the lock over Bluetooth before it answers: give it time.
     TTLOCK_READ_TIMEOUT = 40
+    # Seconds between tries of a command the gateway answered "busy" (TTLock -3003, -3037).
+    TTLOCK_BUSY_BACKOFF = [5, 15, 60]
+    # Where gateway commands queue, one at a time across all workers (default: instance/lock-queues).
+    LOCK_QUEUE_DIR = None
 
     PIN_JOB_THREADS = 4
     # A running job stamps its row this often; one silent for PIN_JOB_STALE_SECONDS is dead.

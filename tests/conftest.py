@@ -20,7 +20,12 @@ TEST_CONFIG = {
 
 def make_app(tmp_path, **overrides):
     """An app on its own database file, with tables; overrides win over TEST_CONFIG."""
-    config = {**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}", **overrides}
+    config = {
+        **TEST_CONFIG,
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
+        "LOCK_QUEUE_DIR": str(tmp_path / "lock-queues"),
+        **overrides,
+    }
     app = create_app(config)
     with app.app_context():
         create_tables()

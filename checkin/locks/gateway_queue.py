@@ -7,6 +7,7 @@ How: each waiter takes the next ticket (a file in the queue folder, created and 
 the folder is locked) and waits until no lower ticket is held. Tickets are served in the order
 they were taken. A holder that dies loses its flock with its process, so the next waiter finds
 the dead ticket unlocked, removes it and carries on: no stale lock needs cleaning by hand.
+flock serialises processes on one host only, with the folder on a local disk (not NFS).
 """
 import fcntl
 import hashlib
@@ -24,8 +25,8 @@ _TICKET_PREFIX = "ticket-"
 
 
 def queue_directory(config, account: str) -> Path:
-    """The folder holding one account's queue: TTLOCK_QUEUE_DIR, else the app's instance folder."""
-    base = config.get("TTLOCK_QUEUE_DIR") or os.path.join(current_app.instance_path, "lock-queues")
+    """The folder holding one account's queue: LOCK_QUEUE_DIR, else the app's instance folder."""
+    base = config.get("LOCK_QUEUE_DIR") or os.path.join(current_app.instance_path, "lock-queues")
     # Hashed so any username makes a safe folder name, and the name is not shown in listings.
     return Path(base, hashlib.sha256(account.encode()).hexdigest()[:16])
 

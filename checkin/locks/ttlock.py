@@ -1,0 +1,339 @@
+"""The real TTLock Open Platform client: tokens kept in the database, one gateway command at a time.
+
+Every failure becomes a LockCloudError whose reason the owner can act on. Tokens, the client
+secret and URLs carrying the access token never reach a log line or an exception's text.
+"""
+import hashlib
+import logging
+import re
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import requests
+from sqlalchemy import select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from ..clock import to_epoch_ms, utc_now
+from ..extensions import db
+from ..models import Lock, TTLockToken
+from . import LockBusy, LockCloud, LockCloudError, LockConfigurationError, LockInfo, PasscodeOnLock
+from .gateway_queue import GatewayQueue, exclusive_file_lock, queue_directory
+from .ttlock_errors import error_for
+
+log = logging.getLogger(__name__)
+
+RENEW_WHEN_LESS_THAN = timedelta(days=7)
+TOKEN_LIFETIME_IF_UNSTATED = 90 * 24 * 3600  # TTLock's documented default, in seconds
+# The spec's suggested waits between tries when the gateway or lock answers "busy".
+DEFAULT_BUSY_BACKOFF = (5.0, 15.0, 60.0)
+BUSY_CODES = {-3003, -3037}
+TOKEN_REJECTED = {10003, 10004}
+REFRESH_TOKEN_REJECTED = 10011
+ALREADY_DELETED = -2009
+PAGE_SIZE = 100
+
+_TOKEN_IN_URL = re.compile(r"(accessToken=)[^&\s\"']+")
+
+
+class _HideAccessTokens(logging.Filter):
+    """urllib3 logs every request URL at debug level, and our GET URLs carry the access token."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "accessToken=" in message:
+            record.msg, record.args = _TOKEN_IN_URL.sub(r"\1[hidden]", message), ()
+        return True
+
+
+_hide_access_tokens = _HideAccessTokens()
+
+
+@dataclass(frozen=True)
+class _Token:
+    access: str
+    refresh: str
+    expires_at: datetime
+
+
+class TTLockCloud(LockCloud):
+    """TTLock's cloud API (https://euapi.ttlock.com), talking to locks through their gateways."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        client_id: str,
+        client_secret: str,
+        username: str,
+        password: str,
+        queue: GatewayQueue,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 40.0,
+        busy_backoff: Sequence[float] = DEFAULT_BUSY_BACKOFF,
+    ):
+        self._base_url = base_url.rstrip("/")
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._username = username
+        self._password_md5 = hashlib.md5(password.encode()).hexdigest()
+        self._queue = queue
+        self._timeout = (connect_timeout, read_timeout)
+        self._busy_backoff = tuple(busy_backoff)
+        logging.getLogger("urllib3.connectionpool").addFilter(_hide_access_tokens)
+
+    @classmethod
+    def from_config(cls, config) -> "TTLockCloud":
+        """Build the client from the app's TTLOCK_* settings; refuse missing or unsafe ones."""
+        required = ("TTLOCK_CLIENT_ID", "TTLOCK_CLIENT_SECRET", "TTLOCK_USERNAME", "TTLOCK_PASSWORD")
+        missing = [key for key in required if not config.get(key)]
+        if missing:
+            raise LockConfigurationError(
+                f"LOCK_BACKEND is 'ttlock' but these settings are empty: {', '.join(missing)}."
+            )
+        read_timeout = float(config["TTLOCK_READ_TIMEOUT"])
+        if read_timeout < 30:
+            raise LockConfigurationError(
+                "TTLOCK_READ_TIMEOUT must be at least 30 seconds: a gateway takes several seconds "
+                "to wake a lock, and a call cut short may still have written the PIN."
+            )
+        return cls(
+            base_url=config["TTLOCK_BASE_URL"],
+            client_id=config["TTLOCK_CLIENT_ID"],
+            client_secret=config["TTLOCK_CLIENT_SECRET"],
+            username=config["TTLOCK_USERNAME"],
+            password=config["TTLOCK_PASSWORD"],
+            queue=GatewayQueue(queue_directory(config, f"ttlock:{config['TTLOCK_USERNAME']}")),
+            connect_timeout=float(config["TTLOCK_CONNECT_TIMEOUT"]),
+            read_timeout=read_timeout,
+            busy_backoff=[float(s) for s in config.get("TTLOCK_BUSY_BACKOFF", DEFAULT_BUSY_BACKOFF)],
+        )
+
+    # The LockCloud interface.
+
+    def add_passcode(
+        self, lock_id: int, pin: str, name: str, valid_from: datetime, valid_until: datetime
+    ) -> int:
+        fields = {
+            "lockId": lock_id,
+            "keyboardPwd": pin,
+            "keyboardPwdName": name,
+            "keyboardPwdType": 3,  # a period code, valid between startDate and endDate
+            "startDate": to_epoch_ms(valid_from),
+            "endDate": to_epoch_ms(valid_until),
+            "addType": 2,  # written to the lock through its gateway; 1 would only record it
+        }
+        body = self._gateway_command("/v3/keyboardPwd/add", fields, lock_id)
+        try:
+            return int(body["keyboardPwdId"])
+        except (KeyError, TypeError, ValueError):
+            # The PIN may be on the lock: a retry meets -3007 and the caller finds it by PIN.
+            raise LockBusy(
+                f"TTLock answered the new PIN for {self._lock_label(lock_id)} without a passcode id."
+            ) from None
+
+    def delete_passcode(self, lock_id: int, passcode_id: int) -> None:
+        fields = {"lockId": lock_id, "keyboardPwdId": passcode_id, "deleteType": 2}  # via the gateway
+        try:
+            self._gateway_command("/v3/keyboardPwd/delete", fields, lock_id)
+        except LockCloudError as error:
+            if error.errcode != ALREADY_DELETED:
+                raise
+            log.info("Passcode %s was already gone from lock %s", passcode_id, lock_id)
+
+    def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
+        # searchStr matches codes exactly but names loosely, so check the code ourselves.
+        fields = {"lockId": lock_id, "orderBy": 1, "searchStr": pin}
+        for item in self._pages("/v3/lock/listKeyboardPwd", fields, lock_id):
+            if str(item.get("keyboardPwd")) == pin:
+                return PasscodeOnLock(
+                    passcode_id=int(item["keyboardPwdId"]),
+                    pin=pin,
+                    name=item.get("keyboardPwdName") or "",
+                    start_ms=int(item.get("startDate") or 0),
+                    end_ms=int(item.get("endDate") or 0),
+                )
+        return None
+
+    def list_locks(self) -> list[LockInfo]:
+        return [_lock_info(item) for item in self._pages("/v3/lock/list", {})]
+
+    def lock_detail(self, lock_id: int) -> LockInfo:
+        body = self._call("GET", "/v3/lock/detail", {"lockId": lock_id}, lock_id)
+        return _lock_info({"lockId": lock_id, **body})
+
+    # Requests.
+
+    def _gateway_command(self, path: str, fields: dict, lock_id: int) -> dict:
+        """A command the gateway carries to the lock: queued behind others, "busy" retried."""
+        with self._queue.turn():
+            for delay in self._busy_backoff:
+                try:
+                    return self._call("POST", path, fields, lock_id)
+                except LockBusy as error:
+                    if error.errcode not in BUSY_CODES:
+                        raise
+                    log.info("%s Trying again in %g s.", error.reason, delay)
+                time.sleep(delay)
+            return self._call("POST", path, fields, lock_id)
+
+    def _pages(self, path: str, fields: dict, lock_id: int | None = None) -> Iterator[dict]:
+        page = 1
+        while True:
+            body = self._call("GET", path, {**fields, "pageNo": page, "pageSize": PAGE_SIZE}, lock_id)
+            yield from body.get("list") or []
+            if page >= int(body.get("pages") or 1):
+                return
+            page += 1
+
+    def _call(self, method: str, path: str, fields: dict, lock_id: int | None = None) -> dict:
+        """One authenticated call; a token TTLock rejects is renewed and the call made once more."""
+        token = self._access_token()
+        body = self._send_with_token(method, path, fields, token)
+        if _errcode(body) in TOKEN_REJECTED:
+            log.info("TTLock rejected the access token (errcode %s); renewing it", _errcode(body))
+            body = self._send_with_token(method, path, fields, self._renew_token(stale=token))
+        if code := _errcode(body):
+            raise self._error(code, body, lock_id)
+        return body
+
+    def _send_with_token(self, method: str, path: str, fields: dict, token: str) -> dict:
+        auth = {"clientId": self._client_id, "accessToken": token, "date": to_epoch_ms(utc_now())}
+        return self._send(method, path, {**fields, **auth})
+
+    def _send(self, method: str, path: str, fields: dict) -> dict:
+        """One HTTP exchange. Transport trouble and odd answers become LockBusy; errcodes pass."""
+        started = time.monotonic()
+        where = {"params": fields} if method == "GET" else {"data": fields}
+        # Exceptions from requests can quote the URL, query and token included: never chain them.
+        try:
+            response = requests.request(method, self._base_url + path, timeout=self._timeout, **where)
+        except requests.ConnectTimeout:
+            raise LockBusy(
+                f"Could not connect to the TTLock cloud within {self._timeout[0]:g} seconds."
+            ) from None
+        except requests.Timeout:
+            raise LockBusy(
+                f"The TTLock cloud did not answer {path} within {self._timeout[1]:g} seconds; "
+                "the command may still have reached the lock."
+            ) from None
+        except requests.RequestException as error:
+            raise LockBusy(f"Could not reach the TTLock cloud ({type(error).__name__}).") from None
+        status = response.status_code
+        log.debug("TTLock %s %s: HTTP %s in %.1f s", method, path, status, time.monotonic() - started)
+        try:
+            body = response.json()
+        except ValueError:
+            body = None
+        if isinstance(body, dict) and _errcode(body):
+            return body  # an error is an error whatever the HTTP status; _call maps it
+        if status >= 500 or status == 429:
+            raise LockBusy(f"The TTLock cloud answered {path} with HTTP {status}.")
+        if status >= 400:
+            raise LockConfigurationError(
+                f"The TTLock cloud answered {path} with HTTP {status}; check TTLOCK_BASE_URL."
+            )
+        if not isinstance(body, dict):
+            raise LockBusy(f"The TTLock cloud answered {path} with something other than JSON.")
+        return body
+
+    def _error(self, code: int, body: dict, lock_id: int | None) -> LockCloudError:
+        return error_for(code, body.get("errmsg"), self._lock_label(lock_id))
+
+    def _lock_label(self, lock_id: int | None) -> str:
+        """How the owner knows the lock: its name in the app and its TTLock id."""
+        if lock_id is None:
+            return "the lock"
+        try:
+            with Session(db.engine) as session:
+                name = session.scalar(select(Lock.name).where(Lock.ttlock_id == lock_id))
+        except SQLAlchemyError:
+            name = None  # the lock's error matters more than its name
+        return f"lock '{name}' (TTLock id {lock_id})" if name else f"lock {lock_id}"
+
+    # Tokens. A separate session keeps token writes out of the caller's unit of work and
+    # keeps every transaction shorter than any HTTP call.
+
+    def _access_token(self) -> str:
+        token = self._stored_token()
+        if token is not None and token.expires_at - utc_now() > RENEW_WHEN_LESS_THAN:
+            return token.access
+        try:
+            return self._renew_token(stale=token.access if token else None)
+        except LockBusy:
+            if token is None or token.expires_at <= utc_now():
+                raise
+            log.warning("Could not renew the TTLock token early; the current one still works")
+            return token.access
+
+    def _renew_token(self, stale: str | None) -> str:
+        """Refresh the token, or log in again; once across workers, unless one already did."""
+        with exclusive_file_lock(self._queue.directory / "token.lock"):
+            token = self._stored_token()
+            if token is not None and token.access != stale:
+                return token.access
+            body = None
+            if token is not None:
+                try:
+                    body = self._token_request(
+                        {"grant_type": "refresh_token", "refresh_token": token.refresh}
+                    )
+                except LockCloudError as error:
+                    if error.errcode != REFRESH_TOKEN_REJECTED:
+                        raise
+                    log.info("TTLock refused the refresh token (errcode 10011); logging in again")
+            if body is None:
+                body = self._token_request(
+                    {"grant_type": "password", "username": self._username, "password": self._password_md5}
+                )
+            return self._store_token(body, token.refresh if token else "")
+
+    def _token_request(self, fields: dict) -> dict:
+        body = self._send(
+            "POST", "/oauth2/token", {"clientId": self._client_id, "clientSecret": self._client_secret, **fields}
+        )
+        if code := _errcode(body):
+            raise self._error(code, body, None)
+        if not body.get("access_token"):
+            raise LockConfigurationError(
+                "TTLock's login answer held no access token; check the TTLOCK_* settings."
+            )
+        return body
+
+    def _stored_token(self) -> _Token | None:
+        with Session(db.engine) as session:
+            row = session.scalar(select(TTLockToken).where(TTLockToken.username == self._username))
+            return None if row is None else _Token(row.access_token, row.refresh_token, row.expires_at)
+
+    def _store_token(self, body: dict, previous_refresh: str) -> str:
+        lifetime = int(body.get("expires_in") or TOKEN_LIFETIME_IF_UNSTATED)
+        expires_at = utc_now() + timedelta(seconds=lifetime)
+        with Session(db.engine) as session, session.begin():
+            row = session.scalar(select(TTLockToken).where(TTLockToken.username == self._username))
+            if row is None:
+                row = TTLockToken(username=self._username)
+                session.add(row)
+            row.access_token = body["access_token"]
+            row.refresh_token = body.get("refresh_token") or previous_refresh
+            row.expires_at = expires_at
+            row.updated_at = utc_now()
+        log.info("New TTLock access token stored; it expires on %s", expires_at.date().isoformat())
+        return body["access_token"]
+
+
+def _errcode(body: dict) -> int:
+    return int(body.get("errcode") or 0)
+
+
+def _lock_info(item: dict) -> LockInfo:
+    offset = item.get("timezoneRawOffset")
+    battery = item.get("electricQuantity")
+    return LockInfo(
+        lock_id=int(item["lockId"]),
+        name=item.get("lockAlias") or item.get("lockName") or "",
+        has_gateway=bool(int(item.get("hasGateway") or 0)),
+        battery_percent=None if battery is None else int(battery),
+        timezone_offset_ms=None if offset is None else int(offset),
+    )
