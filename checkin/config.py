@@ -44,6 +44,15 @@ class DefaultConfig:
     # Where gateway commands queue, one at a time across all workers (default: instance/lock-queues).
     LOCK_QUEUE_DIR = None
 
+    # Anti-automation on "find your booking" (counted in the database, across workers).
+    LOOKUP_MISSES_PER_REFERENCE = 5  # misses in the window before the reference is locked
+    LOOKUP_MISS_WINDOW_SECONDS = 15 * 60  # also the first lockout; each later one doubles
+    LOOKUP_LIMIT_PER_IP_MINUTE = 10
+    LOOKUP_LIMIT_PER_IP_HOUR = 50
+    GUEST_PIN_RETRIES_PER_HOUR = 3  # "Try again" on the contact page
+    # How many proxies (nginx: 1) stand in front of the app and set X-Forwarded-For/-Proto.
+    PROXY_COUNT = 0
+
     PIN_JOB_THREADS = 4
     # A running job stamps its row this often; one silent for PIN_JOB_STALE_SECONDS is dead.
     PIN_JOB_HEARTBEAT_SECONDS = 5.0

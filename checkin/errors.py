@@ -1,7 +1,7 @@
 """Friendly pages for every error: a guest never sees a stack trace or an exception's text."""
 import logging
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -14,8 +14,15 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, _unexpected_error)
 
 
+# Where a guest carries on after a form expired: the page that shows the form they posted.
+PAGE_OF_FORM = {"guest.confirm": "guest.review", "guest.retry_pin": "guest.contact"}
+
+
 def _expired_form(error: CSRFError):
-    return render_template("errors/expired_form.html"), 400
+    endpoint = request.endpoint or "guest.find_booking"
+    endpoint = PAGE_OF_FORM.get(endpoint, endpoint)
+    carry_on = url_for(endpoint, **request.args) if endpoint.startswith("guest.") else url_for("guest.find_booking")
+    return render_template("errors/expired_form.html", carry_on=carry_on), 400
 
 
 def _http_error(error: HTTPException):

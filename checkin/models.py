@@ -173,3 +173,14 @@ class TTLockToken(db.Model):
     refresh_token: Mapped[str] = mapped_column(String(255))
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+
+
+class RateLimitEvent(db.Model):
+    """One attempt against a rate limit; the key is hashed with its scope."""
+
+    __tablename__ = "rate_limit_events"
+    __table_args__ = (Index("rate_limit_events_by_key", "key_hash", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key_hash: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

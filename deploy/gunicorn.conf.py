@@ -2,11 +2,9 @@
 
 Each worker owns a thread pool that makes PINs in the background, which decides the settings.
 """
-import re
-
 from gunicorn.glogging import Logger
 
-ROOM_TOKEN = re.compile("/room/[^/?# ]+")
+from checkin.security import ROOM_LINK
 
 bind = "127.0.0.1:8000"  # nginx in front; --bind on the command line overrides it
 workers = 3
@@ -21,6 +19,8 @@ timeout = 60
 # Longer than the slowest lock-cloud call (40 s read timeout), so a job in flight can finish.
 graceful_timeout = 90
 accesslog = "-"
+# gunicorn 25+ would share one control socket per user with every other site on the host.
+control_socket_disable = True
 
 
 class RoomTokenRedactingLogger(Logger):
@@ -28,8 +28,10 @@ class RoomTokenRedactingLogger(Logger):
 
     def atoms(self, resp, req, environ, request_time):
         atoms = super().atoms(resp, req, environ, request_time)
-        return {key: ROOM_TOKEN.sub("/room/<token>", value) if isinstance(value, str) else value
-                for key, value in atoms.items()}
+        return {
+            key: ROOM_LINK.sub("/room/<token>", value) if isinstance(value, str) else value
+            for key, value in atoms.items()
+        }
 
 
 logger_class = RoomTokenRedactingLogger

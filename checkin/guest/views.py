@@ -6,7 +6,7 @@ from flask import abort, current_app, g, redirect, render_template, request, ses
 from ..clock import utc_now
 from ..models import CheckIn, PinState
 from ..services import check_ins
-from ..services.pin_generation import start_pin_generation
+from ..services.lookup_limits import lookup_blocked, record_lookup
 from ..services.stays import check_in_opens_on, stay_problem, stay_window
 from . import SESSION_KEY, bp
 from .forms import ConfirmForm, DetailsForm, FindBookingForm, ParkingForm, RetryPinForm
@@ -56,7 +56,12 @@ def find_booking():
     form = FindBookingForm()
     if not form.validate_on_submit():
         return render_template("guest/find_booking.html", form=form)
+    blocked = lookup_blocked(form.reference.data, request.remote_addr)
+    if blocked is not None:
+        page = render_template("guest/too_many_tries.html", blocked=blocked)
+        return page, 429, {"Retry-After": str(blocked.retry_after)}
     booking = check_ins.find_booking(form.reference.data, form.surname.data)
+    record_lookup(form.reference.data, request.remote_addr, found=booking is not None)
     if booking is None:
         return render_template("guest/find_booking.html", form=form, not_found=BOOKING_NOT_FOUND)
     problem = stay_problem(booking)
@@ -65,6 +70,7 @@ def find_booking():
         return render_template("guest/stay_problem.html", problem=problem, booking=booking, opens_on=opens_on)
     check_in = check_ins.begin_check_in(booking)
     if check_in.confirmed_at is not None and session.get(SESSION_KEY) != check_in.public_id:
+        # The PIN is never shown again to a new browser: the room link or the owner, only.
         return render_template("guest/already_checked_in.html", booking=booking)
     session[SESSION_KEY] = check_in.public_id
     return redirect(url_for("guest.details"))
@@ -137,9 +143,15 @@ def contact():
 @bp.route("/retry", methods=["POST"])
 @check_in_required
 def retry_pin():
-    if RetryPinForm().validate_on_submit() and g.check_in.confirmed_at is not None:
-        start_pin_generation(g.check_in)
+    if RetryPinForm().validate_on_submit():
+        check_ins.retry_failed_pin(g.check_in)
     return redirect(after_confirm_url(g.check_in) if g.check_in.confirmed_at else url_for("guest.review"))
+
+
+@bp.route("/robots.txt")
+def robots_txt():
+    # Nothing here is for search engines, least of all room links.
+    return "User-agent: *\nDisallow: /\n", {"Content-Type": "text/plain; charset=utf-8"}
 
 
 @bp.route("/room/<token>")

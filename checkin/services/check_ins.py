@@ -15,6 +15,7 @@ from ..extensions import db
 from ..jobs import pin_jobs
 from ..models import Booking, CheckIn, PinState
 from .pin_generation import resume_if_abandoned, start_pin_generation
+from .rate_limits import recent_attempts, record_attempt
 
 # How often a waiting request re-reads the row when the job runs in another worker.
 ROW_POLL_SECONDS = 0.1
@@ -73,6 +74,15 @@ def save_parking(check_in: CheckIn, car_registration: str | None) -> None:
     check_in.has_car = car_registration is not None
     check_in.car_registration = car_registration
     db.session.commit()
+
+
+def retry_failed_pin(check_in: CheckIn) -> bool:
+    """The guest's "Try again" after a failure, a few times an hour (each try costs lock calls)."""
+    limit = int(current_app.config["GUEST_PIN_RETRIES_PER_HOUR"])
+    if check_in.confirmed_at is None or recent_attempts("guest-pin-retry", check_in.public_id, 3600) >= limit:
+        return False
+    record_attempt("guest-pin-retry", check_in.public_id)
+    return start_pin_generation(check_in)
 
 
 def confirm_check_in(check_in: CheckIn) -> None:
