@@ -184,3 +184,12 @@ def test_whole_flow_keeps_pin_state_in_the_database(app, guest, demo, cloud):
         assert check_in.pin_state == PinState.READY
         assert check_in.has_car and check_in.car_registration == "AB12 CDE"
         assert [code.lock.name for code in check_in.lock_codes] == ["Front door", "Room 1 door"]
+
+
+def test_baseline_mode_makes_the_pin_at_confirm(app, guest, demo, cloud):
+    """START_PIN_AT = "confirm" is the benchmark's synchronous baseline: nothing runs before Confirm."""
+    app.config.update(START_PIN_AT="confirm", CONFIRM_WAIT_SECONDS=5)
+    answer_pages(guest)
+    assert cloud.calls == []
+    assert ROOM_PATH.match(guest.confirm().headers["Location"])
+    assert [call[0] for call in cloud.calls] == ["add", "add"]
