@@ -6,7 +6,9 @@ import pytest
 from checkin import create_app
 from checkin.database import create_tables
 from checkin.extensions import db
+from checkin.locks.simulated import SimulatedLockCloud
 from checkin.services.demo import load_demo_data
+from lock_doubles import ScriptedLockCloud, use_lock_cloud
 
 TEST_CONFIG = {
     "TESTING": True,
@@ -62,6 +64,20 @@ def demo(app):
     """The demo property: guests 40321 Testington and 40322 Sampleton arrive today."""
     with app.app_context():
         load_demo_data()
+
+
+@pytest.fixture
+def cloud(app):
+    """An instant simulated lock cloud whose failures a test can script."""
+    cloud = ScriptedLockCloud()
+    use_lock_cloud(app, cloud)
+    return cloud
+
+
+def codes_on(app, lock_id: int):
+    """The codes on a simulated lock."""
+    with app.app_context():
+        return SimulatedLockCloud.codes_on_lock(lock_id)
 
 
 def csrf_token(response) -> str:

@@ -10,7 +10,6 @@ from checkin.extensions import db
 from checkin.locks import LockUnreachable
 from checkin.models import Booking, CheckIn, LockCode, PinState
 from conftest import Guest, csrf_token
-from lock_doubles import ScriptedLockCloud, use_lock_cloud
 
 ROOM_PATH = re.compile(r"^/room/[A-Za-z0-9_-]{43}$")
 
@@ -18,13 +17,6 @@ ROOM_PATH = re.compile(r"^/room/[A-Za-z0-9_-]{43}$")
 @pytest.fixture
 def app_config():
     return {"CONFIRM_WAIT_SECONDS": 0.3}
-
-
-@pytest.fixture
-def cloud(app):
-    cloud = ScriptedLockCloud()
-    use_lock_cloud(app, cloud)
-    return cloud
 
 
 def answer_pages(guest):

@@ -7,21 +7,12 @@ import pytest
 from checkin.clock import to_epoch_ms
 from checkin.extensions import db
 from checkin.locks import DuplicatePasscode, LockBusy, LockUnreachable, PasscodeRejected
-from checkin.locks.simulated import SimulatedLockCloud
 from checkin.models import CheckIn, LockCode, PinState, SimulatedPasscode
 from checkin.services import pin_generation
 from checkin.services.pin_generation import choose_pin, is_acceptable_pin
-from conftest import Guest
-from lock_doubles import ScriptedLockCloud, use_lock_cloud
+from conftest import Guest, codes_on
 
 FRONT_DOOR, ROOM_1 = 1001, 2001
-
-
-@pytest.fixture
-def cloud(app):
-    cloud = ScriptedLockCloud()
-    use_lock_cloud(app, cloud)
-    return cloud
 
 
 def wait_for_job(app):
@@ -31,11 +22,6 @@ def wait_for_job(app):
         app.extensions["pin_jobs"].wait(check_in.id, timeout=10)
         db.session.refresh(check_in)
         return check_in
-
-
-def codes_on(app, lock_id):
-    with app.app_context():
-        return SimulatedLockCloud.codes_on_lock(lock_id)
 
 
 @pytest.mark.parametrize("pin", ["0123", "1234", "4321", "7890", "1111", "1212", "123", "12345", "１２３４", "12a4"])

@@ -8,31 +8,18 @@ import time_machine
 
 from checkin.clock import at_property_time, to_epoch_ms, utc_now
 from checkin.extensions import db
-from checkin.locks.simulated import SimulatedLockCloud
 from checkin.models import Booking, CheckIn, Lock, LockCode, PinState, SimulatedPasscode
 from checkin.services.code_removal import cancel_booking, revoke_pin
-from conftest import make_app
-from lock_doubles import ScriptedLockCloud, use_lock_cloud
+from conftest import codes_on, make_app
+from lock_doubles import use_lock_cloud
 
 FRONT_DOOR, ROOM_1 = 1001, 2001
-
-
-@pytest.fixture
-def cloud(app):
-    cloud = ScriptedLockCloud()
-    use_lock_cloud(app, cloud)
-    return cloud
 
 
 def dead_process_identity() -> str:
     """The identity of a process that has just exited, as a killed worker's would be."""
     code = "from checkin.jobs import process_identity; print(process_identity())"
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-
-
-def codes_on(app, lock_id):
-    with app.app_context():
-        return SimulatedLockCloud.codes_on_lock(lock_id)
 
 
 def leave_job_dead_mid_flight(app, owner: str, heartbeat=None) -> str:

@@ -102,13 +102,10 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path):
     app.extensions["pin_jobs"].shutdown()
 
 
-def test_guest_try_again_is_limited(app, guest, demo):
+def test_guest_try_again_is_limited(app, guest, demo, cloud):
     from checkin.locks import LockUnreachable
-    from lock_doubles import ScriptedLockCloud, use_lock_cloud
 
-    cloud = ScriptedLockCloud()
     cloud.failures[("add", 1001)] = [LockUnreachable("offline")] * 20
-    use_lock_cloud(app, cloud)
     guest.find_booking()
     guest.give_details()
     guest.give_parking(None)
