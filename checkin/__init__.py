@@ -25,7 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path, 'checkin.sqlite')}"
     _refuse_weak_secret_key(app)
 
-    from . import api, cli, database, errors, guest, jobs, security, templating
+    from . import api, cli, database, errors, guest, jobs, owner, security, templating
     from .locks import cli as locks_cli
 
     database.init_app(app)
@@ -37,6 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     locks_cli.init_app(app)
     app.register_blueprint(guest.bp)
     app.register_blueprint(api.bp)
+    owner.init_app(app)
     return app
 
 

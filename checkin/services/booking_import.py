@@ -20,6 +20,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     errors: list[str] = field(default_factory=list)
+    # What each row did (or, in a dry run, would do): ("added" | "updated" | "unchanged", row).
+    changes: list[tuple[str, "BookingRow"]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,8 @@ class BookingRow:
     check_out_date: date
 
 
-def import_bookings(csv_file: TextIO) -> ImportReport:
-    """Validate every row first; write only if all are good, in one transaction."""
+def import_bookings(csv_file: TextIO, dry_run: bool = False) -> ImportReport:
+    """Validate every row first; write only if all are good, in one transaction (none in a dry run)."""
     report = ImportReport()
     reader = csv.DictReader(csv_file)
     if reader.fieldnames is None or [name.strip() for name in reader.fieldnames] != COLUMNS:
@@ -54,6 +56,9 @@ def import_bookings(csv_file: TextIO) -> ImportReport:
         return report
     for row in rows.values():
         _apply(row, report)
+    if dry_run:
+        db.session.rollback()
+        return report
     db.session.commit()
     return report
 
@@ -92,9 +97,12 @@ def _apply(row: BookingRow, report: ImportReport) -> None:
     if booking is None:
         db.session.add(Booking(reference=row.reference, **wanted))
         report.added += 1
+        report.changes.append(("added", row))
     elif any(getattr(booking, key) != value for key, value in wanted.items()):
         for key, value in wanted.items():
             setattr(booking, key, value)
         report.updated += 1
+        report.changes.append(("updated", row))
     else:
         report.unchanged += 1
+        report.changes.append(("unchanged", row))

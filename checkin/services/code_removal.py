@@ -9,6 +9,7 @@ from ..clock import utc_now
 from ..extensions import db
 from ..locks import LockCloudError, lock_cloud
 from ..models import Booking, CheckIn, Lock, LockCode, PinState
+from .audit import record_pin_event
 from .stays import stay_window
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def revoke_pin(check_in: CheckIn) -> None:
         .values(pin_state=PinState.REVOKED, pin_job_id=uuid.uuid4().hex, pin_job_owner=None, pin_finished_at=utc_now())
     )
     db.session.commit()
+    record_pin_event("pin_revoked", check_in_id=check_in.id)
     remove_lock_codes(check_in.id)
 
 
@@ -58,6 +60,7 @@ def cancel_booking(booking: Booking) -> None:
     """Cancel a booking and revoke its PIN; the guest can no longer check in."""
     booking.cancelled_at = booking.cancelled_at or utc_now()
     db.session.commit()
+    record_pin_event("booking_cancelled", booking_reference=booking.reference)
     if booking.check_in is not None:
         revoke_pin(booking.check_in)
 
@@ -96,6 +99,7 @@ def sweep_codes() -> SweepReport:
             continue
         _mark_removed(code_id)
         report.removed += 1
+        record_pin_event("code_swept", booking_reference=reference, detail=f"Removed from {lock_name}.")
         log.info("Swept booking %s's code from %s", reference, lock_name)
     return report
 

@@ -20,6 +20,7 @@ from ..extensions import db
 from ..jobs import pin_jobs, process_identity, process_is_dead
 from ..locks import DuplicatePasscode, LockBusy, LockCloudError, PasscodeRejected, lock_cloud
 from ..models import CheckIn, Lock, LockCode, PinState
+from .audit import record_pin_event
 from .code_removal import remove_lock_codes
 from .owner_alerts import alert_owner
 from .stays import stay_window
@@ -304,6 +305,7 @@ def _clean_up_superseded(check_in_id: int, job_id: str) -> None:
 def _finish_ready(plan: PinJobPlan, pin: str) -> None:
     _update_owned_row(plan, pin_state=PinState.READY, pin=pin, pin_finished_at=utc_now(), pin_error=None)
     log.info("PIN ready for booking %s", plan.booking_reference)
+    record_pin_event("pin_ready", booking_reference=plan.booking_reference)
 
 
 def _finish_failed(check_in_id: int, job_id: str, reason: str) -> None:
@@ -316,6 +318,7 @@ def _finish_failed(check_in_id: int, job_id: str, reason: str) -> None:
     if failed:
         reference = db.session.get(CheckIn, check_in_id).booking.reference
         db.session.commit()
+        record_pin_event("pin_failed", booking_reference=reference, detail=reason)
         alert_owner(
             "A guest's door PIN could not be made",
             reference,

@@ -1,0 +1,75 @@
+"""Bookings: the list and search, add, edit, and the CSV import with its preview."""
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from ..services import owner_actions, owner_dashboard
+from ..services.owner_booking_import import ImportRefused, apply_import, decode_upload, preview_import
+from . import bp
+from .auth import owner_required
+from .forms import ApplyImportForm, BookingForm, EditBookingForm, ImportForm
+
+
+@bp.route("/bookings")
+@owner_required
+def bookings():
+    query = request.args.get("q", "")[:100]
+    return render_template("owner/bookings.html", bookings=owner_dashboard.find_bookings(query), query=query)
+
+
+@bp.route("/bookings/new", methods=["GET", "POST"])
+@owner_required
+def add_booking():
+    form = BookingForm()
+    if not form.validate_on_submit():
+        return render_template("owner/booking_form.html", form=form, booking=None)
+    booking = owner_actions.add_booking(form.reference.data, form.surname.data, form.room_id.data,
+                                        form.check_in_date.data, form.check_out_date.data)
+    flash(f"Booking {booking.reference} added.", "success")
+    return redirect(url_for("owner.booking", reference=booking.reference))
+
+
+@bp.route("/bookings/<reference>/edit", methods=["GET", "POST"])
+@owner_required
+def edit_booking(reference: str):
+    booking = owner_dashboard.booking_by_reference(reference)
+    if booking is None:
+        abort(404)
+    form = EditBookingForm(obj=booking)
+    if not form.validate_on_submit():
+        return render_template("owner/booking_form.html", form=form, booking=booking)
+    pin_outdated = owner_actions.edit_booking(booking, form.surname.data, form.room_id.data,
+                                              form.check_in_date.data, form.check_out_date.data)
+    flash(f"Booking {booking.reference} saved.", "success")
+    if pin_outdated:
+        flash("The guest's PIN was made for the old room or dates. Revoke it, then Retry to make a new one, "
+              "and tell the guest their new PIN.", "warning")
+    return redirect(url_for("owner.booking", reference=booking.reference))
+
+
+@bp.route("/bookings/import", methods=["GET", "POST"])
+@owner_required
+def import_bookings():
+    form = ImportForm()
+    if not form.validate_on_submit():
+        return render_template("owner/import.html", form=form)
+    try:
+        preview = preview_import(decode_upload(form.csv_file.data.read()))
+    except ImportRefused as refusal:
+        return render_template("owner/import.html", form=form, message=str(refusal))
+    apply_form = ApplyImportForm(csv_text=preview.csv_text, fingerprint=preview.fingerprint, formdata=None)
+    return render_template("owner/import_preview.html", preview=preview, form=apply_form)
+
+
+@bp.route("/bookings/import/apply", methods=["POST"])
+@owner_required
+def apply_bookings_import():
+    form = ApplyImportForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("owner.import_bookings"))
+    try:
+        report = apply_import(form.csv_text.data, form.fingerprint.data)
+    except ImportRefused as refusal:
+        preview = preview_import(form.csv_text.data)
+        form = ApplyImportForm(csv_text=preview.csv_text, fingerprint=preview.fingerprint, formdata=None)
+        return render_template("owner/import_preview.html", preview=preview, form=form, message=str(refusal))
+    flash(f"Imported: {report.added} added, {report.updated} updated, {report.unchanged} unchanged.", "success")
+    return redirect(url_for("owner.bookings"))

@@ -1,0 +1,104 @@
+"""The owner's daily pages: today, one booking and its actions, the parking list, the audit trail."""
+from flask import abort, flash, redirect, render_template, request, url_for
+
+from ..clock import property_today
+from ..locks import LockCloudError
+from ..services import audit, owner_actions, owner_dashboard
+from ..services.owner_actions import ActionRefused
+from ..services.owner_alert_delivery import undelivered_alerts
+from . import bp
+from .auth import owner_required
+from .models import AUDIT_LABELS
+
+
+@bp.route("/", strict_slashes=False)
+@owner_required
+def dashboard():
+    overview = owner_dashboard.day_overview(property_today())
+    return render_template("owner/dashboard.html", overview=overview, undelivered=undelivered_alerts())
+
+
+@bp.route("/bookings/<reference>")
+@owner_required
+def booking(reference: str):
+    return _booking_page(reference)
+
+
+@bp.route("/bookings/<reference>/pin", methods=["POST"])
+@owner_required
+def show_pin(reference: str):
+    status = _status_or_404(reference)
+    try:
+        pin = owner_actions.reveal_pin(status.booking.check_in) if status.booking.check_in else None
+    except ActionRefused as refusal:
+        flash(str(refusal), "error")
+        return redirect(url_for("owner.booking", reference=reference))
+    return _booking_page(reference, pin=pin)
+
+
+@bp.route("/bookings/<reference>/retry-pin", methods=["POST"])
+@owner_required
+def retry_pin(reference: str):
+    status = _status_or_404(reference)
+    return _act(reference, "A new PIN is being made. Refresh in a moment to see it ready.",
+                owner_actions.retry_pin, status.booking.check_in)
+
+
+@bp.route("/bookings/<reference>/revoke-pin", methods=["POST"])
+@owner_required
+def revoke_pin(reference: str):
+    status = _status_or_404(reference)
+    return _act(reference, "The PIN is revoked and off the locks.", owner_actions.revoke, status.booking.check_in)
+
+
+@bp.route("/bookings/<reference>/cancel", methods=["POST"])
+@owner_required
+def cancel_booking(reference: str):
+    status = _status_or_404(reference)
+    return _act(reference, "The booking is cancelled; its PIN no longer opens any door.", owner_actions.cancel,
+                status.booking)
+
+
+@bp.route("/parking")
+@owner_required
+def parking():
+    today = property_today()
+    return render_template("owner/parking.html", today=today, stays=owner_dashboard.parking_list(today))
+
+
+@bp.route("/audit")
+@owner_required
+def audit_log():
+    page = audit.audit_page(request.args.get("page", 1, type=int))
+    return render_template("owner/audit.html", page=page, labels=AUDIT_LABELS)
+
+
+def _status_or_404(reference: str) -> owner_dashboard.BookingStatus:
+    booking = owner_dashboard.booking_by_reference(reference)
+    if booking is None:
+        abort(404)
+    return owner_dashboard.booking_status(booking)
+
+
+def _booking_page(reference: str, pin: str | None = None):
+    status = _status_or_404(reference)
+    events = audit.events_for_booking(status.booking.reference)
+    return render_template("owner/booking.html", status=status, events=events, pin=pin, labels=AUDIT_LABELS)
+
+
+def _act(reference: str, done: str, action, target):
+    """Run a booking action and say in plain words how it went; then back to the booking."""
+    try:
+        if target is None:
+            raise ActionRefused("The guest has not started checking in yet.")
+        action(target)
+    except ActionRefused as refusal:
+        flash(str(refusal), "error")
+    except LockCloudError as error:
+        flash(f"Done, but a lock could not be reached: {error.reason} Its code stays recorded and is removed "
+              "by the next sweep once the lock is back.", "warning")
+    else:
+        flash(done, "success")
+    if request.form.get("from") == "dashboard":
+        return redirect(url_for("owner.dashboard"))
+    return redirect(url_for("owner.booking", reference=reference))

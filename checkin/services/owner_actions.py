@@ -1,0 +1,107 @@
+"""What the owner does to a booking: retry or revoke its PIN, cancel it, read the PIN, add or edit it.
+
+Every action is audited under the acting owner (see audit.acting_as).
+"""
+from datetime import date
+
+from sqlalchemy import update
+
+from ..clock import utc_now
+from ..extensions import db
+from ..locks import LockCloudError
+from ..models import Booking, CheckIn, PinState
+from ..owner.models import AuditAction
+from .audit import record_event
+from .code_removal import cancel_booking, revoke_pin
+from .pin_generation import start_pin_generation
+from .stays import stay_window
+
+RETRYABLE = (PinState.NOT_STARTED, PinState.FAILED, PinState.REVOKED)
+
+
+class ActionRefused(Exception):
+    """The action does not apply to this booking now; the message says why, for the owner."""
+
+
+def retry_refusal(check_in: CheckIn) -> str | None:
+    """Why a new PIN cannot be made for this check-in now; None if it can."""
+    booking = check_in.booking
+    if booking.cancelled_at is not None:
+        return "The booking is cancelled."
+    if utc_now() >= stay_window(booking)[1]:
+        return "The stay has ended."
+    if not check_in.details_given:
+        return "The guest has not given their details yet."
+    if check_in.pin_state not in RETRYABLE:
+        return "The PIN is already ready or being made."
+    return None
+
+
+def retry_pin(check_in: CheckIn) -> None:
+    """Start a new PIN job for a failed, revoked or never-started PIN."""
+    refusal = retry_refusal(check_in)
+    if refusal:
+        raise ActionRefused(refusal)
+    # start_pin_generation claims only not-started or failed rows: a revoked PIN starts over.
+    db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.id == check_in.id, CheckIn.pin_state == PinState.REVOKED)
+        .values(pin_state=PinState.NOT_STARTED)
+    )
+    db.session.commit()
+    if not start_pin_generation(check_in):
+        raise ActionRefused("A PIN is already being made for this booking.")
+    record_event(AuditAction.PIN_RETRIED, check_in.booking.reference)
+
+
+def revoke(check_in: CheckIn) -> None:
+    """Take the guest's PIN off the locks. LockCloudError: revoked, but some codes wait for the sweep."""
+    if check_in.pin_state not in (PinState.PENDING, PinState.READY, PinState.FAILED):
+        raise ActionRefused("There is no PIN to revoke.")
+    _audit_lock_errors(check_in.booking.reference, revoke_pin, check_in)
+
+
+def cancel(booking: Booking) -> None:
+    """Cancel the booking and revoke its PIN. LockCloudError: cancelled, codes wait for the sweep."""
+    if booking.cancelled_at is not None:
+        raise ActionRefused("The booking is already cancelled.")
+    _audit_lock_errors(booking.reference, cancel_booking, booking)
+
+
+def reveal_pin(check_in: CheckIn) -> str:
+    """The guest's ready PIN, for the owner to read to them; every reveal is audited."""
+    if check_in.pin_state != PinState.READY or not check_in.pin:
+        raise ActionRefused("There is no working PIN to show.")
+    record_event(AuditAction.PIN_SHOWN, check_in.booking.reference)
+    return check_in.pin
+
+
+def add_booking(reference: str, surname: str, room_id: int, check_in_date: date, check_out_date: date) -> Booking:
+    """Add a booking (the form has checked the reference is new and the dates in order)."""
+    booking = Booking(reference=reference, surname=surname, room_id=room_id,
+                      check_in_date=check_in_date, check_out_date=check_out_date)
+    db.session.add(booking)
+    db.session.commit()
+    record_event(AuditAction.BOOKING_ADDED, reference, f"{surname}, {check_in_date} to {check_out_date}")
+    return booking
+
+
+def edit_booking(booking: Booking, surname: str, room_id: int, check_in_date: date, check_out_date: date) -> bool:
+    """Change a booking; True if its live PIN was made for the old room or dates and must be remade."""
+    wanted = {"surname": surname, "room_id": room_id, "check_in_date": check_in_date, "check_out_date": check_out_date}
+    changed = sorted(key for key, value in wanted.items() if getattr(booking, key) != value)
+    for key in changed:
+        setattr(booking, key, wanted[key])
+    db.session.commit()
+    if changed:
+        record_event(AuditAction.BOOKING_EDITED, booking.reference, "Changed " + ", ".join(changed).replace("_", " "))
+    live_pin = booking.check_in is not None and booking.check_in.pin_state in (PinState.PENDING, PinState.READY)
+    return live_pin and bool(set(changed) - {"surname"})
+
+
+def _audit_lock_errors(reference: str, action, target) -> None:
+    try:
+        action(target)
+    except LockCloudError as error:
+        record_event(AuditAction.LOCK_ERROR, reference, f"{error.reason} The code stays recorded for the sweep.")
+        raise
