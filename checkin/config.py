@@ -27,6 +27,22 @@ class DefaultConfig:
     CONTACT_EMAIL = "stay@example.com"
     CONTACT_WHATSAPP = "+44 20 7946 0000"
 
+    # Alerts to the owner (a failed PIN, a guest on the contact page, a lock check): a webhook
+    # (ntfy, a chat hook) and/or e-mail. With neither, alerts go to the log at ERROR.
+    ALERT_WEBHOOK_URL = None
+    ALERT_WEBHOOK_TOPIC = None  # ntfy topic, when ALERT_WEBHOOK_URL is an ntfy server's root
+    ALERT_WEBHOOK_TIMEOUT = 10.0
+    MAIL_SERVER = None
+    MAIL_PORT = 587
+    MAIL_STARTTLS = True
+    MAIL_USERNAME = None
+    MAIL_PASSWORD = None
+    MAIL_SENDER = None
+    MAIL_TIMEOUT = 10.0
+    ALERT_EMAIL = None
+    ALERT_RETRY_SECONDS = 30.0  # first retry of a failed send; doubles up to an hour
+    ALERT_MAX_ATTEMPTS = 8
+
     LOCK_BACKEND = "simulated"  # simulated | ttlock
     SIMULATED_LOCK_LATENCY = 3.0  # seconds per command, like a gateway
     SIMULATED_LOCK_FAILURE_RATE = 0.0  # share of commands that fail as "gateway offline"

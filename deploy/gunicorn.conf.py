@@ -38,7 +38,10 @@ logger_class = RoomTokenRedactingLogger
 
 
 def worker_exit(server, worker):
-    """Let this worker's running PIN jobs finish; new submits are refused and stay pending."""
-    app = getattr(worker, "wsgi", None)
-    if app is not None and "pin_jobs" in getattr(app, "extensions", {}):
-        app.extensions["pin_jobs"].shutdown()
+    """Let this worker's running PIN jobs and alert sends finish; what is left stays queued in
+    the database, for another worker or the maintenance timer."""
+    extensions = getattr(getattr(worker, "wsgi", None), "extensions", {})
+    if "pin_jobs" in extensions:
+        extensions["pin_jobs"].shutdown()
+    if "owner_alert_sender" in extensions:
+        extensions["owner_alert_sender"].shutdown()

@@ -7,6 +7,7 @@ import time_machine
 from checkin.extensions import db
 from checkin.locks.cli import locks_group
 from checkin.models import Lock
+from checkin.owner.models import AlertOutbox
 from fake_ttlock import FakeLock, FakeTTLock
 from lock_doubles import use_lock_cloud
 
@@ -55,6 +56,12 @@ def test_check_says_what_is_wrong_with_each_lock(app, runner, fake_cloud):
     assert "Room 2 (TTLock id 1003): needs attention\n  - It is not on the TTLock account" in result.output
     assert "Its time zone is UTC+08:00 but Europe/London is at UTC+00:00 now" in result.output
     assert "3 of 4 locks need attention" in result.output
+    # The owner hears of each problem once, even if the check runs again from the timer.
+    with time_machine.travel(WINTER):
+        runner.invoke(locks_group, ["check"])
+    with app.app_context():
+        subjects = db.session.scalars(db.select(AlertOutbox.subject)).all()
+    assert sorted(subjects) == ["Lock needs attention: Room 1", "Lock needs attention: Room 2", "Lock needs attention: Room 3"]
 
 
 @pytest.mark.parametrize("moment", [WINTER, SUMMER])

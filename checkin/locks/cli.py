@@ -9,6 +9,7 @@ from sqlalchemy import select
 from ..clock import property_zone, utc_now
 from ..extensions import db
 from ..models import Lock
+from ..services.owner_alerts import alert_lock_problem, finish_sending
 from . import LockCloudError, LockInfo, lock_cloud
 
 locks_group = AppGroup("locks", help="See and check the locks on the TTLock account.")
@@ -54,7 +55,9 @@ def check_locks_command():
         click.echo(f"{name} (TTLock id {ttlock_id}): {'needs attention' if problems else 'OK'}")
         for problem in problems:
             click.echo(f"  - {problem}")
+            alert_lock_problem(name, problem)
         troubled += bool(problems)
+    finish_sending()
     if troubled:
         raise click.ClickException(f"{troubled} of {len(locks)} locks need attention (see above).")
     click.echo("Every lock is ready for guest PINs.")

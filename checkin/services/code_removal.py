@@ -45,14 +45,15 @@ def _mark_removed(code_id: int) -> None:
 
 def revoke_pin(check_in: CheckIn) -> None:
     """Stop the guest's PIN: any running job is superseded, then the codes come off the locks."""
-    db.session.execute(
+    revoked = db.session.execute(
         update(CheckIn)
         .where(CheckIn.id == check_in.id, CheckIn.pin_state.in_([PinState.PENDING, PinState.READY, PinState.FAILED]))
         # A fresh job id that no job runs under: the old job finds itself superseded and stops.
         .values(pin_state=PinState.REVOKED, pin_job_id=uuid.uuid4().hex, pin_job_owner=None, pin_finished_at=utc_now())
-    )
+    ).rowcount
     db.session.commit()
-    record_pin_event("pin_revoked", check_in_id=check_in.id)
+    if revoked:
+        record_pin_event("pin_revoked", check_in_id=check_in.id)
     remove_lock_codes(check_in.id)
 
 

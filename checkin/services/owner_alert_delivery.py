@@ -99,7 +99,7 @@ def _waiting():
 
 
 def _max_attempts() -> int:
-    return int(current_app.config.get("ALERT_MAX_ATTEMPTS", 8))
+    return int(current_app.config["ALERT_MAX_ATTEMPTS"])
 
 
 @dataclass(frozen=True)
@@ -132,7 +132,7 @@ def _claim(alert_id: int, attempts: int) -> ClaimedAlert | None:
 
 
 def _record_failure(alert: ClaimedAlert, reason: str) -> None:
-    base = float(current_app.config.get("ALERT_RETRY_SECONDS", 30.0))
+    base = float(current_app.config["ALERT_RETRY_SECONDS"])
     delay = min(base * 2 ** (alert.attempts - 1), MAX_BACKOFF_SECONDS)
     db.session.execute(
         update(AlertOutbox)
@@ -167,7 +167,7 @@ def _post_webhook(alert: ClaimedAlert) -> None:
     }
     if config.get("ALERT_WEBHOOK_TOPIC"):
         payload["topic"] = config["ALERT_WEBHOOK_TOPIC"]
-    timeout = float(config.get("ALERT_WEBHOOK_TIMEOUT", 10.0))
+    timeout = float(config["ALERT_WEBHOOK_TIMEOUT"])
     # The URL often holds a token: errors name the failure, never the address.
     try:
         response = requests.post(config["ALERT_WEBHOOK_URL"], json=payload, timeout=timeout)
@@ -189,9 +189,9 @@ def _send_email(alert: ClaimedAlert) -> None:
     message.set_content(alert.body + "\n")
     try:
         with smtplib.SMTP(
-            config["MAIL_SERVER"], int(config.get("MAIL_PORT", 587)), timeout=float(config.get("MAIL_TIMEOUT", 10.0))
+            config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=float(config["MAIL_TIMEOUT"])
         ) as smtp:
-            if config.get("MAIL_STARTTLS", True):
+            if config["MAIL_STARTTLS"]:
                 smtp.starttls(context=ssl.create_default_context())
             if config.get("MAIL_USERNAME"):
                 smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")

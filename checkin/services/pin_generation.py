@@ -323,4 +323,5 @@ def _finish_failed(check_in_id: int, job_id: str, reason: str) -> None:
             "A guest's door PIN could not be made",
             reference,
             f"Reason: {reason} The guest has been shown your phone number; retry the PIN or give them a code.",
+            dedupe_key=f"pin-failed:{job_id}",
         )
