@@ -115,11 +115,42 @@ def test_a_holder_that_died_does_not_block_the_queue(tmp_path, holder_process):
 
 def test_waiting_too_long_is_busy_and_leaves_the_queue(tmp_path):
     queue = GatewayQueue(tmp_path, max_wait_seconds=0.05, poll_seconds=0.002)
-    with queue.turn():
-        with pytest.raises(LockBusy, match="Waited"):
+    outcome = []
+
+    def wait_behind():
+        try:
             with queue.turn():
-                pass
+                outcome.append("got a turn")
+        except LockBusy as error:
+            outcome.append(str(error))
+
+    with queue.turn():
+        waiter = threading.Thread(target=wait_behind)
+        waiter.start()
+        waiter.join(5)
+        assert outcome and outcome[0].startswith("Waited")
         assert len(tickets(tmp_path)) == 1
+
+
+def test_a_turn_is_reentrant_in_its_thread_only(tmp_path):
+    """A PIN job holds one turn for all its commands; each command asks again without waiting."""
+    queue = GatewayQueue(tmp_path, poll_seconds=0.002)
+    order = []
+
+    def other_guest():
+        with queue.turn():
+            order.append("other guest")
+
+    with queue.turn():
+        other = threading.Thread(target=other_guest)
+        other.start()
+        for lock in ("front door", "room"):
+            with queue.turn():
+                order.append(lock)
+        time.sleep(0.05)
+    other.join(5)
+    assert order == ["front door", "room", "other guest"]
+    assert tickets(tmp_path) == []
 
 
 def simulated_cloud(tmp_path, **overrides) -> SimulatedLockCloud:

@@ -213,3 +213,18 @@ def test_no_pin_in_any_log_line(app, guest, demo, cloud, caplog):
     assert check_in.pin_state == PinState.READY
     assert caplog.records
     assert all(check_in.pin not in record.getMessage() for record in caplog.records)
+
+
+def test_each_pins_commands_go_to_the_gateway_back_to_back(app, demo, cloud):
+    """In a burst, the first guest's PIN reaches both locks before the next guest's starts."""
+    cloud.gate.clear()
+    guests = [Guest(app.test_client()) for _ in range(2)]
+    for each, (reference, surname) in zip(guests, [("40321", "Testington"), ("40322", "Sampleton")]):
+        each.find_booking(reference, surname)
+        each.give_details()
+    cloud.gate.set()
+    for check_in_id in (1, 2):
+        app.extensions["pin_jobs"].wait(check_in_id, timeout=10)
+    with app.app_context():
+        names = db.session.scalars(db.select(SimulatedPasscode.name).order_by(SimulatedPasscode.id)).all()
+    assert names in (["Guest 40321"] * 2 + ["Guest 40322"] * 2, ["Guest 40322"] * 2 + ["Guest 40321"] * 2)

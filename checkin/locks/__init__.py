@@ -1,5 +1,6 @@
 """The lock cloud behind one small interface, chosen by LOCK_BACKEND."""
 from abc import ABC, abstractmethod
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -90,6 +91,11 @@ class LockCloud(ABC):
     def lock_detail(self, lock_id: int) -> LockInfo:
         """One lock's detail, including its time zone offset."""
         raise LockConfigurationError(f"{type(self).__name__} cannot read a lock's detail.")
+
+    def gateway_turn(self) -> AbstractContextManager:
+        """Hold the gateway for a series of commands, so one guest's PIN reaches every lock
+        before the next guest's starts (a cloud without a shared gateway needs no turn)."""
+        return nullcontext()
 
 
 def lock_cloud() -> LockCloud:

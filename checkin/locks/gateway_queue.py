@@ -12,6 +12,7 @@ flock serialises processes on one host only, with the folder on a local disk (no
 import fcntl
 import hashlib
 import os
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -50,16 +51,26 @@ class GatewayQueue:
         self.directory = Path(directory)
         self.max_wait_seconds = max_wait_seconds
         self.poll_seconds = poll_seconds
+        self._held = threading.local()
 
     @contextmanager
     def turn(self) -> Iterator[None]:
-        """Wait for this caller's turn, hold it for the block, then pass it to the next in line."""
+        """Wait for this caller's turn, hold it for the block, then pass it to the next in line.
+
+        Re-entrant in one thread: a PIN job holds one turn for all its commands, and each
+        command inside asks again without waiting behind itself.
+        """
+        if getattr(self._held, "turn", False):
+            yield
+            return
         ticket, fd = self._take_ticket()
         path = self._ticket_path(ticket)
         try:
             self._wait_for_predecessors(ticket)
+            self._held.turn = True
             yield
         finally:
+            self._held.turn = False
             # Unlink before closing: a successor never mistakes a finished ticket for a live one.
             path.unlink(missing_ok=True)
             os.close(fd)

@@ -105,6 +105,9 @@ class SimulatedLockCloud(LockCloud):
             )
             db.session.commit()
 
+    def gateway_turn(self):
+        return self._gateway_queue().turn()
+
     def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
         code = db.session.scalar(
             select(SimulatedPasscode).where(

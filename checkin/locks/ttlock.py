@@ -143,6 +143,9 @@ class TTLockCloud(LockCloud):
                 raise
             log.info("Passcode %s was already gone from lock %s", passcode_id, lock_id)
 
+    def gateway_turn(self):
+        return self._queue.turn()
+
     def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
         # searchStr matches codes exactly but names loosely, so check the code ourselves.
         fields = {"lockId": lock_id, "orderBy": 1, "searchStr": pin}

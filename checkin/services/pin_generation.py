@@ -210,23 +210,26 @@ def _place_pin_on_every_lock(plan: PinJobPlan, tried: set[str]) -> str:
     """Put one new PIN on every lock in order; on any failure take it off those that have it."""
     if not plan.locks:
         raise LockCloudError("No lock is configured for this room or the front door.")
-    for _ in range(PIN_PICKS_PER_ATTEMPT):
-        _clear_earlier_codes(plan, tried)
-        pin = choose_pin(_pins_in_use(plan) | tried)
-        tried.add(pin)
-        # Recorded before any lock is touched, so whoever takes over knows what to look for.
-        _update_owned_row(plan, pin=pin)
-        try:
-            for lock in plan.locks:
-                passcode_id = _add_or_adopt(plan, lock, pin)
-                _record_lock_code(plan, lock, pin, passcode_id)
-            return pin
-        except (DuplicatePasscode, PasscodeRejected):
-            continue
-        except LockCloudError:
-            remove_lock_codes(plan.check_in_id)
-            raise
-    remove_lock_codes(plan.check_in_id)
+    # One turn at the gateway for the whole PIN: in a burst of arrivals the first guests' PINs
+    # are done first, instead of every front-door command going before any room lock's.
+    with lock_cloud().gateway_turn():
+        for _ in range(PIN_PICKS_PER_ATTEMPT):
+            _clear_earlier_codes(plan, tried)
+            pin = choose_pin(_pins_in_use(plan) | tried)
+            tried.add(pin)
+            # Recorded before any lock is touched, so whoever takes over knows what to look for.
+            _update_owned_row(plan, pin=pin)
+            try:
+                for lock in plan.locks:
+                    passcode_id = _add_or_adopt(plan, lock, pin)
+                    _record_lock_code(plan, lock, pin, passcode_id)
+                return pin
+            except (DuplicatePasscode, PasscodeRejected):
+                continue
+            except LockCloudError:
+                remove_lock_codes(plan.check_in_id)
+                raise
+        remove_lock_codes(plan.check_in_id)
     raise PasscodeRejected(f"The locks refused {PIN_PICKS_PER_ATTEMPT} different PINs in a row.")
 
 
