@@ -27,3 +27,7 @@ run: $(VENV)/installed instance/config.py
 test: $(VENV)/installed
 	scripts/install-system-packages
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Figures for docs/benchmarks.md: `make benchmark BENCHMARK_ARGS="--guests 3 --latency 3"`.
+benchmark: $(VENV)/installed
+	$(BIN)/python -m benchmarks.checkin_flow $(BENCHMARK_ARGS)
