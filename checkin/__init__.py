@@ -24,6 +24,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path, 'checkin.sqlite')}"
     _refuse_weak_secret_key(app)
+    # Flask's logger is "checkin", the parent of every module's: PIN events reach stderr.
+    app.logger.setLevel(app.config["LOG_LEVEL"])
 
     from . import api, cli, database, errors, guest, jobs, owner, security, templating
     from .locks import cli as locks_cli

@@ -15,6 +15,9 @@ class DefaultConfig:
     SESSION_COOKIE_SAMESITE = "Lax"
     WTF_CSRF_TIME_LIMIT = 3 * 60 * 60
 
+    # The app's own log (PIN jobs, lock calls, alerts) goes to stderr at this level.
+    LOG_LEVEL = "INFO"
+
     PROPERTY_NAME = "The Example Guesthouse"
     PROPERTY_TIMEZONE = "Europe/London"
     CHECK_IN_TIME = "15:00"
