@@ -153,6 +153,33 @@ def test_a_turn_is_reentrant_in_its_thread_only(tmp_path):
     assert tickets(tmp_path) == []
 
 
+def test_a_turn_is_reentrant_across_queue_objects_for_one_folder(tmp_path):
+    """Two clients of one account (built by two threads at once) share the folder's turn."""
+    first, second = GatewayQueue(tmp_path, max_wait_seconds=1), GatewayQueue(tmp_path, max_wait_seconds=1)
+    with first.turn(), second.turn():
+        pass
+    assert tickets(tmp_path) == []
+
+
+def test_the_lock_cloud_is_built_once_when_many_jobs_ask_at_once(app):
+    from checkin.locks import lock_cloud
+
+    app.extensions.pop("lock_cloud", None)
+    start, clients = threading.Barrier(8), []
+
+    def ask():
+        with app.app_context():
+            start.wait()
+            clients.append(lock_cloud())
+
+    threads = [threading.Thread(target=ask) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert len({id(client) for client in clients}) == 1
+
+
 def simulated_cloud(tmp_path, **overrides) -> SimulatedLockCloud:
     settings = dict(latency_seconds=0.01, failure_rate=0.0, offline_lock_ids=set())
     return SimulatedLockCloud(**{**settings, **overrides}, queue=GatewayQueue(tmp_path / "q", poll_seconds=0.002))

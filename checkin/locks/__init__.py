@@ -1,4 +1,5 @@
 """The lock cloud behind one small interface, chosen by LOCK_BACKEND."""
+import threading
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
@@ -98,13 +99,17 @@ class LockCloud(ABC):
         return nullcontext()
 
 
+_building = threading.Lock()
+
+
 def lock_cloud() -> LockCloud:
-    """The current app's lock cloud client, built once per app."""
-    client = current_app.extensions.get("lock_cloud")
-    if client is None:
-        client = _build_lock_cloud(current_app.config)
-        current_app.extensions["lock_cloud"] = client
-    return client
+    """The current app's lock cloud client, built once per app (PIN jobs ask for it at once)."""
+    extensions = current_app.extensions
+    if "lock_cloud" not in extensions:
+        with _building:
+            if "lock_cloud" not in extensions:
+                extensions["lock_cloud"] = _build_lock_cloud(current_app.config)
+    return extensions["lock_cloud"]
 
 
 def _build_lock_cloud(config) -> LockCloud:

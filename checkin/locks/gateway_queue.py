@@ -44,6 +44,17 @@ def exclusive_file_lock(path: Path) -> Iterator[None]:
         os.close(fd)
 
 
+_this_thread = threading.local()
+
+
+def _turns_held_by_this_thread() -> set[Path]:
+    """The queue folders whose turn this thread holds: by folder, not by object, since two
+    clients of one account share a queue."""
+    if not hasattr(_this_thread, "held"):
+        _this_thread.held = set()
+    return _this_thread.held
+
+
 class GatewayQueue:
     """A first-come first-served queue shared by every process that uses the same folder."""
 
@@ -51,7 +62,6 @@ class GatewayQueue:
         self.directory = Path(directory)
         self.max_wait_seconds = max_wait_seconds
         self.poll_seconds = poll_seconds
-        self._held = threading.local()
 
     @contextmanager
     def turn(self) -> Iterator[None]:
@@ -60,17 +70,18 @@ class GatewayQueue:
         Re-entrant in one thread: a PIN job holds one turn for all its commands, and each
         command inside asks again without waiting behind itself.
         """
-        if getattr(self._held, "turn", False):
+        held = _turns_held_by_this_thread()
+        if self.directory in held:
             yield
             return
         ticket, fd = self._take_ticket()
         path = self._ticket_path(ticket)
         try:
             self._wait_for_predecessors(ticket)
-            self._held.turn = True
+            held.add(self.directory)
             yield
         finally:
-            self._held.turn = False
+            held.discard(self.directory)
             # Unlink before closing: a successor never mistakes a finished ticket for a live one.
             path.unlink(missing_ok=True)
             os.close(fd)
