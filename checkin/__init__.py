@@ -27,7 +27,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Flask's logger is "checkin", the parent of every module's: PIN events reach stderr.
     app.logger.setLevel(app.config["LOG_LEVEL"])
 
-    from . import api, cli, database, errors, guest, jobs, owner, security, templating
+    from . import api, cli, database, errors, guest, i18n, jobs, owner, security, templating
     from .locks import cli as locks_cli
 
     database.init_app(app)
@@ -35,6 +35,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     jobs.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    i18n.init_app(app)
     cli.init_app(app)
     locks_cli.init_app(app)
     app.register_blueprint(guest.bp)

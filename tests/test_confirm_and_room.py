@@ -185,3 +185,17 @@ def test_baseline_mode_makes_the_pin_at_confirm(app, guest, demo, cloud):
     assert cloud.calls == []
     assert ROOM_PATH.match(guest.confirm().headers["Location"])
     assert [call[0] for call in cloud.calls] == ["add", "add"]
+
+
+def test_a_guest_on_the_contact_page_alerts_the_owner_once(app, guest, demo, cloud):
+    from checkin.owner.models import AlertOutbox
+
+    cloud.failures[("add", 1001)] = [LockUnreachable("offline")] * 2
+    answer_pages(guest)
+    app.extensions["pin_jobs"].wait(1, timeout=5)
+    guest.confirm()
+    guest.client.get("/contact")
+    guest.client.get("/contact")
+    with app.app_context():
+        subjects = db.session.scalars(db.select(AlertOutbox.subject)).all()
+    assert sorted(subjects) == ["A guest is asking for help: booking 40321", "A guest's door PIN could not be made: booking 40321"]

@@ -161,3 +161,11 @@ def test_security_headers_on_every_page(client, demo):
 
 def test_csrf_token_is_in_every_form(guest, demo):
     assert csrf_token(guest.client.get("/"))
+
+
+def test_registrations_with_letters_of_other_alphabets_are_accepted(app, guest, demo):
+    guest.find_booking()
+    guest.give_details()
+    assert guest.give_parking("mü-ab 123").headers["Location"] == "/review"
+    with app.app_context():
+        assert db.session.scalar(db.select(CheckIn.car_registration)) == "MÜ-AB 123"

@@ -1,17 +1,30 @@
 """Guest pages translate HTTP into service calls; the rules live in checkin.services."""
 from functools import wraps
 
-from flask import abort, current_app, g, redirect, render_template, request, session, url_for
+from flask import (
+    abort,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    session,
+    url_for,
+)
+from flask_babel import lazy_gettext as _l
 
 from ..clock import utc_now
 from ..models import CheckIn, PinState
 from ..services import check_ins
 from ..services.lookup_limits import lookup_blocked, record_lookup
+from ..services.owner_alerts import alert_guest_needs_help
 from ..services.stays import check_in_opens_on, stay_problem, stay_window
 from . import SESSION_KEY, bp
 from .forms import ConfirmForm, DetailsForm, FindBookingForm, ParkingForm, RetryPinForm
 
-BOOKING_NOT_FOUND = (
+BOOKING_NOT_FOUND = _l(
     "We can't find a booking with that reference and surname. "
     "Check both against your booking confirmation."
 )
@@ -136,6 +149,7 @@ def almost_ready():
 @bp.route("/contact")
 def contact():
     check_in = check_ins.check_in_by_public_id(session.get(SESSION_KEY))
+    alert_guest_needs_help(check_in)  # once per check-in; a visitor without one is not news
     can_retry = check_in is not None and check_in.pin_state == PinState.FAILED
     return render_template("guest/contact.html", check_in=check_in, form=RetryPinForm() if can_retry else None)
 
@@ -177,6 +191,38 @@ def room(token: str):
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex, nofollow"
     return response
+
+
+@bp.route("/room/service-worker.js")
+def service_worker():
+    """The worker that keeps a room page for offline use.
+
+    Served from /room/, so its scope is the room pages and nothing else (a worker under /static/
+    could not control them without a Service-Worker-Allowed header).
+    """
+    response = send_from_directory(current_app.static_folder, "service-worker.js", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.route("/room/manifest.webmanifest")
+def web_manifest():
+    """The web app manifest behind "Add to home screen"; with no start_url it opens the page that linked it."""
+    response = jsonify(
+        name=current_app.config["PROPERTY_NAME"],
+        short_name=current_app.config["PROPERTY_NAME"],
+        scope=request.script_root + "/room/",
+        display="standalone",
+        background_color="#ffffff",
+        theme_color="#12315a",
+        icons=[_manifest_icon(192), _manifest_icon(512)],
+    )
+    response.mimetype = "application/manifest+json"
+    return response
+
+
+def _manifest_icon(size: int) -> dict:
+    return {"src": url_for("static", filename=f"icons/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
 
 
 def _next_step(default_endpoint: str) -> str:

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Screenshots of every guest page, on a 390x844 phone, for docs/screenshots/.
+
+Starts the real app on loopback with the demo property and simulated locks (Room 2's lock
+offline, for the contact page), walks the check-in as a guest would in Debian's Chromium, and
+saves one PNG per page. Nothing outside a temporary folder is touched.
+
+    .venv/bin/python scripts/screenshots.py [--out docs/screenshots]
+"""
+import argparse
+import os
+import re
+import secrets
+import shutil
+import sys
+import tempfile
+import threading
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+
+from playwright.sync_api import Page, sync_playwright
+from sqlalchemy import select
+from werkzeug.serving import make_server
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from checkin import create_app  # noqa: E402
+from checkin.clock import property_today, utc_now  # noqa: E402
+from checkin.database import create_tables  # noqa: E402
+from checkin.extensions import db  # noqa: E402
+from checkin.models import Booking  # noqa: E402
+from checkin.services.demo import load_demo_data  # noqa: E402
+
+PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "en-GB"}
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-gpu"]
+ROOM_PAGE = re.compile(r"/room/[^/?#]+$")
+FAILING_PATH = "/screenshots-only/failure"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=PROJECT_ROOT / "docs" / "screenshots")
+    args = parser.parse_args()
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        sys.exit("Debian's chromium is needed: scripts/install-system-packages installs it.")
+    args.out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as folder, demo_app(Path(folder)) as (base_url, app), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
+        try:
+            for name in walk(browser, base_url, app, args.out):
+                print(f"saved {args.out / name}.png")
+        finally:
+            browser.close()
+
+
+@contextmanager
+def demo_app(folder: Path):
+    """The app on a free loopback port, with the demo property, until the block ends.
+
+    Its instance folder is the temporary one: your instance/config.py (a real lock account?)
+    is never read, and the locks are simulated whatever CHECKIN_LOCK_BACKEND says.
+    """
+    os.environ["CHECKIN_INSTANCE_PATH"] = str(folder)
+    app = create_app({
+        "LOCK_BACKEND": "simulated",
+        "SECRET_KEY": secrets.token_hex(32),
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'screenshots.sqlite'}",
+        "LOCK_QUEUE_DIR": str(folder / "lock-queues"),
+        "SESSION_COOKIE_SECURE": False,
+        "SIMULATED_LOCK_LATENCY": 0.6,  # long enough to photograph "almost ready"
+        "SIMULATED_LOCK_OFFLINE": [2002],  # Room 2: the guest is sent to the contact page
+        "PIN_RETRY_DELAY_SECONDS": 0.0,
+        "START_PIN_AT": "confirm",
+        "CONFIRM_WAIT_SECONDS": 0.1,
+        "LOOKUP_MISSES_PER_REFERENCE": 2,
+    })
+
+    def fail():
+        raise RuntimeError("a deliberate failure, to photograph the 500 page")
+
+    app.add_url_rule(FAILING_PATH, "screenshots_failure", fail)
+    with app.app_context():
+        create_tables()
+        load_demo_data()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", app
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        app.extensions["pin_jobs"].shutdown()
+        with app.app_context():
+            db.engine.dispose()
+
+
+def walk(browser, base_url: str, app, out: Path):
+    """Every guest page, in the order a guest meets them; yields each file name once saved."""
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+
+    def shot(name: str) -> str:
+        page.screenshot(path=out / f"{name}.png")
+        return name
+
+    page.goto(base_url + "/")
+    yield shot("01-find-booking")
+    submit(page)
+    yield shot("02-find-booking-errors")
+    enter_booking(page, base_url, "40321", "Testington")
+    yield shot("03-details")
+    page.fill("#full_name", "Alex Testington")
+    page.fill("#phone", "+44 20 7946 0123")
+    page.fill("#email", "alex@example")
+    submit(page)
+    yield shot("04-details-errors")
+    page.fill("#email", "alex@example.com")
+    submit(page)
+    yield shot("05-parking")
+    page.fill("#car_registration", "AB12 CDE")
+    submit(page)
+    yield shot("06-review")
+    submit(page, "form[action$='/confirm'] [type=submit]")
+    page.wait_for_url(re.compile(r"/almost-ready$"))
+    yield shot("07-almost-ready")
+    page.wait_for_url(ROOM_PAGE, timeout=15_000)
+    room_url = page.url
+    yield shot("08-room")
+    page.click("details.help > summary")
+    page.locator("details.help").scroll_into_view_if_needed()
+    yield shot("09-room-code-not-working")
+    page.goto(room_url + "?lang=fr")
+    yield shot("10-room-in-french")
+    page.goto(room_url + "?lang=en")
+    page.click("details.languages > summary")
+    yield shot("11-language-menu")
+    context.close()
+
+    # Another phone: the pages a guest meets when something is not right.
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    enter_booking(page, base_url, "40321", "Testington")
+    yield shot("12-already-checked-in")
+    enter_booking(page, base_url, "40324", "Placeholder")
+    yield shot("13-booking-cancelled")
+    enter_booking(page, base_url, "40323", "Exampleford")
+    yield shot("14-too-early")
+    enter_booking(page, base_url, "40322", "Sampleton")
+    page.fill("#full_name", "Sam Sampleton")
+    page.fill("#phone", "+44 20 7946 0456")
+    page.fill("#email", "sam@example.com")
+    submit(page)
+    submit(page, "#no_car")
+    submit(page, "form[action$='/confirm'] [type=submit]")
+    page.wait_for_url(re.compile(r"/contact$"), timeout=15_000)
+    yield shot("15-contact-us")
+    with app.app_context():
+        booking = db.session.scalar(select(Booking).where(Booking.reference == "40322"))
+        booking.check_out_date = property_today() - timedelta(days=1)
+        booking.check_in_date = booking.check_out_date - timedelta(days=1)
+        db.session.commit()
+    enter_booking(page, base_url, "40322", "Sampleton")
+    yield shot("16-stay-ended")
+    for surname in ("Wrong", "Wronger", "Wrongest"):
+        enter_booking(page, base_url, "40323", surname)
+    yield shot("17-too-many-tries")
+    page.goto(base_url + "/")
+    page.fill("#reference", "40321")
+    page.fill("#surname", "Testington")
+    page.eval_on_selector("input[name=csrf_token]", "input => { input.value = 'expired'; }")
+    submit(page)
+    yield shot("18-page-expired")
+    page.goto(base_url + "/no-such-page")
+    yield shot("19-not-found")
+    page.goto(base_url + FAILING_PATH)
+    yield shot("20-something-went-wrong")
+    with app.app_context():
+        db.session.scalar(select(Booking).where(Booking.reference == "40321")).cancelled_at = utc_now()
+        db.session.commit()
+    page.goto(room_url)
+    yield shot("21-link-expired")
+    context.close()
+
+
+def enter_booking(page: Page, base_url: str, reference: str, surname: str) -> None:
+    page.goto(base_url + "/")
+    page.fill("#reference", reference)
+    page.fill("#surname", surname)
+    submit(page)
+
+
+def submit(page: Page, selector: str = "#submit") -> None:
+    with page.expect_navigation():
+        page.click(selector)
+
+
+if __name__ == "__main__":
+    main()
