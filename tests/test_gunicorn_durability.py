@@ -34,6 +34,16 @@ def worker_pids(master_pid: int) -> list[int]:
     return pids
 
 
+def give_details(base_url: str, reference: str):
+    """Pages 1 and 2 for one guest: the PIN job starts. Returns the outcome, the phone and page 3."""
+    outcome = GuestOutcome(reference)
+    phone = TimedPhone(base_url, time.monotonic() + RUN_SECONDS, outcome)
+    page = phone.submit(phone.get("/"), {"reference": reference, "surname": SURNAME})
+    page = phone.submit(page, {"full_name": "Alex Guest", "phone": "+44 20 7946 0123", "email": "a@example.com"})
+    expect(page, "/parking")
+    return outcome, phone, page
+
+
 def test_twenty_guests_at_once_all_get_one_code_per_lock(tmp_path):
     refs = references(0, 20)
     database_uri = prepare_database(tmp_path, refs)
@@ -52,11 +62,7 @@ def test_guest_reaches_the_room_after_every_worker_is_killed_mid_job(tmp_path, k
     (reference,) = references(0, 1)
     database_uri = prepare_database(tmp_path, [reference])
     with run_gunicorn(tmp_path, database_uri, lock_latency=1.0) as server:
-        outcome = GuestOutcome(reference)
-        phone = TimedPhone(server.base_url, time.monotonic() + RUN_SECONDS, outcome)
-        page = phone.submit(phone.get("/"), {"reference": reference, "surname": SURNAME})
-        page = phone.submit(page, {"full_name": "Alex Kill", "phone": "+44 20 7946 0123", "email": "k@example.com"})
-        expect(page, "/parking")
+        outcome, phone, page = give_details(server.base_url, reference)
         time.sleep(kill_after)
         doomed = worker_pids(server.pid)
         for pid in doomed:
@@ -76,10 +82,7 @@ def test_confirm_posted_twice_at_once_gives_one_stay_and_one_set_of_codes(tmp_pa
     (reference,) = references(0, 1)
     database_uri = prepare_database(tmp_path, [reference])
     with run_gunicorn(tmp_path, database_uri, lock_latency=0.3) as server:
-        outcome = GuestOutcome(reference)
-        phone = TimedPhone(server.base_url, time.monotonic() + RUN_SECONDS, outcome)
-        page = phone.submit(phone.get("/"), {"reference": reference, "surname": SURNAME})
-        page = phone.submit(page, {"full_name": "Alex Twice", "phone": "+44 20 7946 0123", "email": "t@example.com"})
+        outcome, phone, page = give_details(server.base_url, reference)
         review = phone.submit(page, {"car_registration": "AB12 CDE"})
         token = review.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
         cookies = phone.session.cookies.get_dict()

@@ -105,3 +105,12 @@ def page(browser, live_app, requested_urls):
     finally:
         context.close()
 
+
+
+@pytest.fixture
+def demo_app(demo_server):
+    """The module's `demo_server` (base URL, app), with the demo property reset for this test."""
+    base_url, app = demo_server
+    with app.app_context():
+        load_demo_data()
+    return base_url, app

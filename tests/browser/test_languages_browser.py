@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from checkin.extensions import db
 from checkin.models import Booking
-from checkin.services.demo import load_demo_data
 
 from .guest_journey import (
     ROOM_PAGE,
@@ -47,14 +46,6 @@ def demo_server(tmp_path_factory):
     # The PIN is made as page 2 is posted, as in production, and the lock cloud is instant.
     with serve_demo_app(tmp_path_factory.mktemp("languages"), START_PIN_AT="details") as (base_url, app, _):
         yield base_url, app
-
-
-@pytest.fixture
-def demo_app(demo_server):
-    base_url, app = demo_server
-    with app.app_context():
-        load_demo_data()
-    return base_url, app
 
 
 def heading(page):

@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from checkin.clock import utc_now
 
-from checkin.services.demo import load_demo_data
 
 from .guest_journey import change_booking, new_phone, room_link, serve_demo_app
 
@@ -36,14 +35,6 @@ def demo_server(tmp_path_factory):
     """One server for the tests that leave it running; each test resets the demo."""
     with serve_demo_app(tmp_path_factory.mktemp("offline")) as (base_url, app, _):
         yield base_url, app
-
-
-@pytest.fixture
-def demo_app(demo_server):
-    base_url, app = demo_server
-    with app.app_context():
-        load_demo_data()
-    return base_url, app
 
 
 @pytest.fixture
