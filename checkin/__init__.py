@@ -27,12 +27,25 @@ def create_app(test_config: dict | None = None) -> Flask:
     # Flask's logger is "checkin", the parent of every module's: PIN events reach stderr.
     app.logger.setLevel(app.config["LOG_LEVEL"])
 
-    from . import api, cli, database, errors, guest, i18n, jobs, owner, security, templating
-    from .locks import cli as locks_cli
+    from . import (
+        api,
+        cli,
+        database,
+        errors,
+        guest,
+        i18n,
+        locks_cli,
+        owner,
+        pins,
+        security,
+        templating,
+    )
+    from .services import pin_events
 
     database.init_app(app)
     security.init_app(app)
-    jobs.init_app(app)
+    pins.init_app(app)
+    pin_events.listen()
     errors.init_app(app)
     templating.init_app(app)
     i18n.init_app(app)

@@ -4,10 +4,9 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .database import create_tables
+from .pins import sweep_codes, take_over_abandoned_jobs
 from .services.booking_import import import_bookings
-from .services.code_removal import sweep_codes
 from .services.demo import load_demo_data
-from .services.pin_generation import resume_abandoned_jobs
 from .services.property_setup import SetupError, save_lock, save_room
 
 
@@ -94,7 +93,7 @@ def jobs():
 @with_appcontext
 def resume_jobs():
     """Take up PIN jobs whose worker died (run it from a timer; safe at any time)."""
-    resumed = resume_abandoned_jobs()
+    resumed = take_over_abandoned_jobs()
     if resumed:
         # This process's pool runs them: wait so the command ends with the jobs done.
         current_app.extensions["pin_jobs"].shutdown(cancel_queued=False)

@@ -72,9 +72,6 @@ class DefaultConfig:
     # How many proxies (nginx: 1) stand in front of the app and set X-Forwarded-For/-Proto.
     PROXY_COUNT = 0
 
-    # "details": start the PIN when page 2 is posted (the design). "confirm": only at Confirm,
-    # the synchronous baseline the benchmark compares against.
-    START_PIN_AT = "details"
     PIN_JOB_THREADS = 4
     # A running job stamps its row this often; one silent for PIN_JOB_STALE_SECONDS is dead.
     PIN_JOB_HEARTBEAT_SECONDS = 5.0

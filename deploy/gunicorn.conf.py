@@ -37,6 +37,14 @@ class RoomTokenRedactingLogger(Logger):
 logger_class = RoomTokenRedactingLogger
 
 
+def post_worker_init(worker):
+    """Start this worker's PIN runner at once: its monitor takes over jobs whose worker died,
+    even before this worker serves a check-in of its own."""
+    extensions = getattr(getattr(worker, "wsgi", None), "extensions", {})
+    if "pin_jobs" in extensions:
+        extensions["pin_jobs"].start()
+
+
 def worker_exit(server, worker):
     """Let this worker's running PIN jobs and alert sends finish; what is left stays queued in
     the database, for another worker or the maintenance timer."""

@@ -2,11 +2,13 @@
 import re
 
 import pytest
+from sqlalchemy import select
 
 from checkin import create_app
 from checkin.database import create_tables
 from checkin.extensions import db
-from checkin.locks.simulated import SimulatedLockCloud
+from checkin.locks import PasscodeOnLock
+from checkin.models import SimulatedPasscode
 from checkin.services.demo import load_demo_data
 from lock_doubles import ScriptedLockCloud, use_lock_cloud
 
@@ -74,10 +76,11 @@ def cloud(app):
     return cloud
 
 
-def codes_on(app, lock_id: int):
-    """The codes on a simulated lock."""
+def codes_on(app, lock_id: int) -> list[PasscodeOnLock]:
+    """The codes on a simulated lock, read from the simulated account's table."""
     with app.app_context():
-        return SimulatedLockCloud.codes_on_lock(lock_id)
+        rows = db.session.scalars(select(SimulatedPasscode).where(SimulatedPasscode.lock_ttlock_id == lock_id))
+        return [PasscodeOnLock(row.id, row.pin, row.name, row.start_ms, row.end_ms) for row in rows]
 
 
 def csrf_token(response) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from checkin.locks.gateway_queue import GatewayQueue
 from checkin.locks.ttlock import TTLockCloud
+from checkin.pins.cloud import DatabaseTokenStore, lock_name
 
 TOKEN_LIFETIME = 90 * 24 * 3600
 OK = {"errcode": 0, "errmsg": "none error message"}
@@ -88,6 +89,8 @@ class FakeTTLock:
             username=self.username,
             password=self.password,
             queue=GatewayQueue(queue_dir, poll_seconds=0.002),
+            token_store=DatabaseTokenStore(),
+            lock_name=lock_name,
         )
         return TTLockCloud(**{**settings, **overrides})
 

@@ -1,7 +1,12 @@
 """Lock clouds for tests: the simulated one, held at a gate or scripted to fail."""
+import tempfile
 import threading
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from checkin.locks.gateway_queue import GatewayQueue
 from checkin.locks.simulated import SimulatedLockCloud
+from checkin.pins.cloud import DatabaseSimulatedLocks
 
 
 class ScriptedLockCloud(SimulatedLockCloud):
@@ -13,7 +18,9 @@ class ScriptedLockCloud(SimulatedLockCloud):
     """
 
     def __init__(self):
-        super().__init__(latency_seconds=0.0, failure_rate=0.0, offline_lock_ids=set())
+        # Codes in the app's database, as the real simulated backend keeps them; a queue of its own.
+        queue = GatewayQueue(Path(tempfile.mkdtemp(prefix="scripted-gateway-")))
+        super().__init__(DatabaseSimulatedLocks(), queue, ZoneInfo("Europe/London"))
         self.failures: dict[tuple[str, int], list[Exception]] = {}
         self.write_then_fail: dict[int, list[Exception]] = {}
         self.gate = threading.Event()

@@ -178,17 +178,17 @@ def test_whole_flow_keeps_pin_state_in_the_database(app, guest, demo, cloud):
         assert [code.lock.name for code in check_in.lock_codes] == ["Front door", "Room 1 door"]
 
 
-def test_baseline_mode_makes_the_pin_at_confirm(app, guest, demo, cloud):
-    """START_PIN_AT = "confirm" is the benchmark's synchronous baseline: nothing runs before Confirm."""
-    app.config.update(START_PIN_AT="confirm", CONFIRM_WAIT_SECONDS=5)
+def test_the_pin_is_on_the_locks_before_confirm_and_confirm_adds_no_lock_call(app, guest, demo, cloud):
+    """The design: page 2 starts the PIN, so by Confirm the lock work is done."""
     answer_pages(guest)
-    assert cloud.calls == []
+    app.extensions["pin_jobs"].wait(1, timeout=5)
+    assert [call[0] for call in cloud.calls] == ["add", "add"]
     assert ROOM_PATH.match(guest.confirm().headers["Location"])
     assert [call[0] for call in cloud.calls] == ["add", "add"]
 
 
 def test_a_guest_on_the_contact_page_alerts_the_owner_once(app, guest, demo, cloud):
-    from checkin.owner.models import AlertOutbox
+    from checkin.models import AlertOutbox
 
     cloud.failures[("add", 1001)] = [LockUnreachable("offline")] * 2
     answer_pages(guest)

@@ -15,7 +15,7 @@ from checkin.extensions import db
 from checkin.i18n import LANGUAGE_COOKIE, LANGUAGES, guest_language
 from checkin.models import Booking
 from checkin.services.demo import load_demo_data
-from checkin.services.stays import stay_window
+from checkin.stays import stay_window
 from checkin.templating import long_date, property_datetime, word_list
 from conftest import Guest
 

@@ -10,11 +10,11 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
+from conftest import codes_on
 from live_server import prepare_demo_database
 
 from benchmarks.gunicorn_server import run_gunicorn
 from checkin.extensions import db
-from checkin.locks.simulated import SimulatedLockCloud
 
 pytestmark = pytest.mark.gunicorn
 
@@ -107,12 +107,9 @@ def test_two_guests_check_in_at_once_whichever_worker_serves_each_step(tmp_path)
     assert len(set(pins.values())) == len(GUESTS), "two guests share a front door PIN"
 
     # Each PIN is on the shared front door and on that guest's room lock, and nowhere else.
+    front_door = {(code.name, code.pin) for code in codes_on(app, FRONT_DOOR)}
+    rooms = {room_lock: [(code.name, code.pin) for code in codes_on(app, room_lock)] for _, _, room_lock in GUESTS}
     with app.app_context():
-        front_door = {(code.name, code.pin) for code in SimulatedLockCloud.codes_on_lock(FRONT_DOOR)}
-        rooms = {
-            room_lock: [(code.name, code.pin) for code in SimulatedLockCloud.codes_on_lock(room_lock)]
-            for _, _, room_lock in GUESTS
-        }
         db.engine.dispose()
     assert front_door == {(f"Guest {ref}", pins[ref]) for ref, _, _ in GUESTS}
     for reference, _, room_lock in GUESTS:

@@ -7,11 +7,14 @@ import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+from conftest import codes_on
 
 from checkin.locks import DuplicatePasscode, LockBusy, LockUnreachable
 from checkin.locks.gateway_queue import GatewayQueue
+from checkin.pins.cloud import DatabaseSimulatedLocks
 from checkin.locks.simulated import SimulatedLockCloud
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -162,7 +165,7 @@ def test_a_turn_is_reentrant_across_queue_objects_for_one_folder(tmp_path):
 
 
 def test_the_lock_cloud_is_built_once_when_many_jobs_ask_at_once(app):
-    from checkin.locks import lock_cloud
+    from checkin.pins import lock_cloud
 
     app.extensions.pop("lock_cloud", None)
     start, clients = threading.Barrier(8), []
@@ -182,7 +185,8 @@ def test_the_lock_cloud_is_built_once_when_many_jobs_ask_at_once(app):
 
 def simulated_cloud(tmp_path, **overrides) -> SimulatedLockCloud:
     settings = dict(latency_seconds=0.01, failure_rate=0.0, offline_lock_ids=set())
-    return SimulatedLockCloud(**{**settings, **overrides}, queue=GatewayQueue(tmp_path / "q", poll_seconds=0.002))
+    queue = GatewayQueue(tmp_path / "q", poll_seconds=0.002)
+    return SimulatedLockCloud(DatabaseSimulatedLocks(), queue, ZoneInfo("Europe/London"), **{**settings, **overrides})
 
 
 def test_parallel_check_ins_never_meet_a_busy_simulated_gateway(app, tmp_path):
@@ -205,7 +209,7 @@ def test_parallel_check_ins_never_meet_a_busy_simulated_gateway(app, tmp_path):
 
     assert failures == []
     with app.app_context():
-        assert len(SimulatedLockCloud.codes_on_lock(1001)) == 6
+        assert len(codes_on(app, 1001)) == 6
 
 
 def test_simulated_gateway_in_use_elsewhere_answers_busy(app, tmp_path):

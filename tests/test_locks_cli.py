@@ -5,9 +5,9 @@ import pytest
 import time_machine
 
 from checkin.extensions import db
-from checkin.locks.cli import locks_group
+from checkin.locks_cli import locks_group
 from checkin.models import Lock
-from checkin.owner.models import AlertOutbox
+from checkin.models import AlertOutbox
 from fake_ttlock import FakeLock, FakeTTLock
 from lock_doubles import use_lock_cloud
 

@@ -8,8 +8,8 @@ from checkin.clock import to_epoch_ms
 from checkin.extensions import db
 from checkin.locks import DuplicatePasscode, LockBusy, LockUnreachable, PasscodeRejected
 from checkin.models import CheckIn, LockCode, PinState, SimulatedPasscode
-from checkin.services import pin_generation
-from checkin.services.pin_generation import choose_pin, is_acceptable_pin
+from checkin.pins import placement
+from checkin.pins.placement import choose_pin, is_acceptable_pin
 from conftest import Guest, codes_on
 
 FRONT_DOOR, ROOM_1 = 1001, 2001
@@ -122,7 +122,7 @@ def test_failing_twice_rolls_back_and_tells_the_owner(app, guest, demo, cloud, c
     cloud.failures[("add", ROOM_1)] = [LockUnreachable("The gateway for lock 2001 is offline.")] * 2
     guest.find_booking()
     guest.give_details()
-    with caplog.at_level(logging.ERROR, logger="checkin.owner_alerts"):
+    with caplog.at_level(logging.ERROR, logger="checkin.services.alerts"):
         check_in = wait_for_job(app)
     assert check_in.pin_state == PinState.FAILED
     assert check_in.pin_attempts == 2
@@ -130,7 +130,7 @@ def test_failing_twice_rolls_back_and_tells_the_owner(app, guest, demo, cloud, c
     assert codes_on(app, FRONT_DOOR) == codes_on(app, ROOM_1) == []
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).where(LockCode.removed_at.is_(None))) == 0
-    (alert,) = [r for r in caplog.records if r.name == "checkin.owner_alerts"]
+    (alert,) = [r for r in caplog.records if r.name == "checkin.services.alerts"]
     assert "40321" in alert.getMessage() and "offline" in alert.getMessage()
     assert check_in.pin not in alert.getMessage()
 
@@ -150,7 +150,7 @@ def test_owners_own_code_with_the_same_pin_makes_the_job_pick_another(app, guest
         db.session.add(SimulatedPasscode(lock_ttlock_id=FRONT_DOOR, pin="2580", name="Cleaner", start_ms=0, end_ms=1))
         db.session.commit()
     picks = iter(["2580"])
-    monkeypatch.setattr(pin_generation.secrets, "choice", lambda candidates: next(picks, candidates[-1]))
+    monkeypatch.setattr(placement.secrets, "choice", lambda candidates: next(picks, candidates[-1]))
     guest.find_booking()
     guest.give_details()
     check_in = wait_for_job(app)

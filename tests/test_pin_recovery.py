@@ -1,6 +1,7 @@
 """Jobs whose worker died are taken over; revoked and ended stays lose their codes."""
 import subprocess
 import sys
+import time
 from datetime import timedelta
 
 import pytest
@@ -9,7 +10,8 @@ import time_machine
 from checkin.clock import at_property_time, to_epoch_ms, utc_now
 from checkin.extensions import db
 from checkin.models import Booking, CheckIn, Lock, LockCode, PinState, SimulatedPasscode
-from checkin.services.code_removal import cancel_booking, revoke_pin
+from checkin.pins import revoke_pin, take_over_abandoned_jobs
+from checkin.services.bookings import cancel_booking
 from conftest import codes_on, make_app
 from lock_doubles import use_lock_cloud
 
@@ -18,7 +20,7 @@ FRONT_DOOR, ROOM_1 = 1001, 2001
 
 def dead_process_identity() -> str:
     """The identity of a process that has just exited, as a killed worker's would be."""
-    code = "from checkin.jobs import process_identity; print(process_identity())"
+    code = "from checkin.pins.runner import process_identity; print(process_identity())"
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
 
 
@@ -66,7 +68,7 @@ def test_guest_carries_on_after_the_worker_running_their_job_died(app, guest, de
 
 
 def test_a_silent_job_is_taken_over_even_if_its_process_lives(app, guest, demo, cloud):
-    from checkin.jobs import process_identity
+    from checkin.pins.runner import process_identity
 
     guest.find_booking()
     leave_job_dead_mid_flight(app, process_identity(), heartbeat=utc_now() - timedelta(minutes=5))
@@ -74,11 +76,41 @@ def test_a_silent_job_is_taken_over_even_if_its_process_lives(app, guest, demo, 
         public_id = db.session.scalar(db.select(CheckIn.public_id))
     with guest.client.session_transaction() as session:
         session["check_in"] = public_id
+    cloud.gate.clear()
+    with app.app_context():
+        assert take_over_abandoned_jobs() == 1  # what the runner's monitor does on every tick
     status = guest.client.get(f"/api/check-ins/{public_id}/status").json
     assert status["pin_state"] == "pending"  # taken over, now running again
+    cloud.gate.set()
     app.extensions["pin_jobs"].wait(1, timeout=5)
     assert guest.client.get(f"/api/check-ins/{public_id}/status").json["pin_state"] == "ready"
     assert len(codes_on(app, FRONT_DOOR)) == len(codes_on(app, ROOM_1)) == 1
+
+
+@pytest.mark.parametrize("app_config", [{"PIN_JOB_HEARTBEAT_SECONDS": 0.05}])
+def test_the_runners_monitor_takes_over_a_dead_job_without_any_request(app, guest, demo, cloud):
+    guest.find_booking()
+    leave_job_dead_mid_flight(app, dead_process_identity())
+    app.extensions["pin_jobs"].start()  # as gunicorn's post_worker_init does in every worker
+    deadline = time.monotonic() + 5
+    with app.app_context():
+        while db.session.scalar(db.select(CheckIn.pin_state)) != PinState.READY:
+            assert time.monotonic() < deadline, "the monitor never took the job over"
+            time.sleep(0.02)
+            db.session.commit()
+    assert len(codes_on(app, FRONT_DOOR)) == len(codes_on(app, ROOM_1)) == 1
+
+
+def test_reading_the_state_of_a_dead_job_does_not_take_it_over(app, guest, demo, cloud):
+    guest.find_booking()
+    leave_job_dead_mid_flight(app, dead_process_identity())
+    with app.app_context():
+        public_id = db.session.scalar(db.select(CheckIn.public_id))
+    with guest.client.session_transaction() as session:
+        session["check_in"] = public_id
+    assert guest.client.get(f"/api/check-ins/{public_id}/status").json["pin_state"] == "pending"
+    with app.app_context():
+        assert db.session.scalar(db.select(CheckIn.pin_job_id)) == "dead-job"
 
 
 def test_a_live_job_is_left_alone(app, guest, demo, cloud):

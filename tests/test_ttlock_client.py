@@ -24,6 +24,7 @@ from checkin.locks import (
 )
 from checkin.locks.gateway_queue import GatewayQueue
 from checkin.locks.ttlock import TTLockCloud
+from checkin.pins.cloud import DatabaseTokenStore, build_lock_cloud, lock_name
 from checkin.models import Lock, TTLockToken
 
 BASE = "https://euapi.ttlock.com"
@@ -46,6 +47,8 @@ def make_cloud(tmp_path, **overrides) -> TTLockCloud:
         username=USERNAME,
         password=PASSWORD,
         queue=GatewayQueue(tmp_path / "queue", poll_seconds=0.005),
+        token_store=DatabaseTokenStore(),
+        lock_name=lock_name,
         busy_backoff=(0.0, 0.0, 0.0),
     )
     return TTLockCloud(**{**settings, **overrides})
@@ -417,12 +420,12 @@ def test_no_token_or_secret_reaches_the_logs(ctx, cloud, mocked, caplog):
     assert not [line for line in logged for secret in secrets if secret in line]
 
 
-def test_from_config_refuses_missing_settings_and_short_read_timeouts(app):
+def test_the_ttlock_backend_refuses_missing_settings_and_short_read_timeouts(app):
     with app.app_context():
         with pytest.raises(LockConfigurationError, match="TTLOCK_CLIENT_SECRET, TTLOCK_PASSWORD"):
-            TTLockCloud.from_config({**app.config, "TTLOCK_CLIENT_ID": "id", "TTLOCK_USERNAME": "u"})
-        complete = {**app.config, "TTLOCK_CLIENT_ID": "i", "TTLOCK_CLIENT_SECRET": "s",
+            build_lock_cloud({**app.config, "LOCK_BACKEND": "ttlock", "TTLOCK_CLIENT_ID": "id", "TTLOCK_USERNAME": "u"})
+        complete = {**app.config, "LOCK_BACKEND": "ttlock", "TTLOCK_CLIENT_ID": "i", "TTLOCK_CLIENT_SECRET": "s",
                     "TTLOCK_USERNAME": "u", "TTLOCK_PASSWORD": "p"}
         with pytest.raises(LockConfigurationError, match="at least 30 seconds"):
-            TTLockCloud.from_config({**complete, "TTLOCK_READ_TIMEOUT": 6})
-        assert isinstance(TTLockCloud.from_config(complete), TTLockCloud)
+            build_lock_cloud({**complete, "TTLOCK_READ_TIMEOUT": 6})
+        assert isinstance(build_lock_cloud(complete), TTLockCloud)

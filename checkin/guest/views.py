@@ -17,10 +17,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..clock import utc_now
 from ..models import CheckIn, PinState
-from ..services import check_ins
+from ..services import bookings, check_ins
+from ..services.alerts import alert_guest_needs_help
 from ..services.lookup_limits import lookup_blocked, record_lookup
-from ..services.owner_alerts import alert_guest_needs_help
-from ..services.stays import check_in_opens_on, stay_problem, stay_window
+from ..stays import check_in_opens_on, stay_problem, stay_window
 from . import SESSION_KEY, bp
 from .forms import ConfirmForm, DetailsForm, FindBookingForm, ParkingForm, RetryPinForm
 
@@ -73,7 +73,7 @@ def find_booking():
     if blocked is not None:
         page = render_template("guest/too_many_tries.html", blocked=blocked)
         return page, 429, {"Retry-After": str(blocked.retry_after)}
-    booking = check_ins.find_booking(form.reference.data, form.surname.data)
+    booking = bookings.find_booking(form.reference.data, form.surname.data)
     record_lookup(form.reference.data, request.remote_addr, found=booking is not None)
     if booking is None:
         return render_template("guest/find_booking.html", form=form, not_found=BOOKING_NOT_FOUND)

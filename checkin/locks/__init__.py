@@ -1,11 +1,8 @@
-"""The lock cloud behind one small interface, chosen by LOCK_BACKEND."""
-import threading
+"""The lock cloud behind one small interface: TTLock for real, or a simulation. Built by checkin.pins.cloud."""
 from abc import ABC, abstractmethod
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
-
-from flask import current_app
 
 
 class LockCloudError(Exception):
@@ -97,33 +94,3 @@ class LockCloud(ABC):
         """Hold the gateway for a series of commands, so one guest's PIN reaches every lock
         before the next guest's starts (a cloud without a shared gateway needs no turn)."""
         return nullcontext()
-
-
-_building = threading.Lock()
-
-
-def lock_cloud() -> LockCloud:
-    """The current app's lock cloud client, built once per app (PIN jobs ask for it at once)."""
-    extensions = current_app.extensions
-    if "lock_cloud" not in extensions:
-        with _building:
-            if "lock_cloud" not in extensions:
-                extensions["lock_cloud"] = _build_lock_cloud(current_app.config)
-    return extensions["lock_cloud"]
-
-
-def _build_lock_cloud(config) -> LockCloud:
-    backend = config["LOCK_BACKEND"]
-    if backend == "simulated":
-        from .simulated import SimulatedLockCloud
-
-        return SimulatedLockCloud(
-            latency_seconds=float(config["SIMULATED_LOCK_LATENCY"]),
-            failure_rate=float(config["SIMULATED_LOCK_FAILURE_RATE"]),
-            offline_lock_ids={int(i) for i in config["SIMULATED_LOCK_OFFLINE"]},
-        )
-    if backend == "ttlock":
-        from .ttlock import TTLockCloud
-
-        return TTLockCloud.from_config(config)
-    raise LockConfigurationError(f"LOCK_BACKEND must be 'simulated' or 'ttlock', not {backend!r}")

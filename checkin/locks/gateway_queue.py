@@ -10,7 +10,6 @@ the dead ticket unlocked, removes it and carries on: no stale lock needs cleanin
 flock serialises processes on one host only, with the folder on a local disk (not NFS).
 """
 import fcntl
-import hashlib
 import os
 import threading
 import time
@@ -18,18 +17,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import current_app
-
 from . import LockBusy
 
 _TICKET_PREFIX = "ticket-"
-
-
-def queue_directory(config, account: str) -> Path:
-    """The folder holding one account's queue: LOCK_QUEUE_DIR, else the app's instance folder."""
-    base = config.get("LOCK_QUEUE_DIR") or os.path.join(current_app.instance_path, "lock-queues")
-    # Hashed so any username makes a safe folder name, and the name is not shown in listings.
-    return Path(base, hashlib.sha256(account.encode()).hexdigest()[:16])
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""The real TTLock Open Platform client: tokens kept in the database, one gateway command at a time.
+"""The real TTLock Open Platform client: tokens kept in a store it is given, one gateway command at a time.
 
 Every failure becomes a LockCloudError whose reason the owner can act on. Tokens, the client
 secret and URLs carrying the access token never reach a log line or an exception's text.
@@ -7,20 +7,23 @@ import hashlib
 import logging
 import re
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Protocol
 
 import requests
-from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
 from ..clock import to_epoch_ms, utc_now
-from ..extensions import db
-from ..models import Lock, TTLockToken
-from . import LockBusy, LockCloud, LockCloudError, LockConfigurationError, LockInfo, PasscodeOnLock
-from .gateway_queue import GatewayQueue, exclusive_file_lock, queue_directory
+from . import (
+    LockBusy,
+    LockCloud,
+    LockCloudError,
+    LockConfigurationError,
+    LockInfo,
+    PasscodeOnLock,
+)
+from .gateway_queue import GatewayQueue, exclusive_file_lock
 from .ttlock_errors import error_for
 
 log = logging.getLogger(__name__)
@@ -52,10 +55,18 @@ _hide_access_tokens = _HideAccessTokens()
 
 
 @dataclass(frozen=True)
-class _Token:
+class StoredToken:
     access: str
     refresh: str
     expires_at: datetime
+
+
+class TokenStore(Protocol):
+    """Where the account's tokens live, shared by every worker and kept across restarts."""
+
+    def load(self, username: str) -> StoredToken | None: ...
+
+    def save(self, username: str, token: StoredToken) -> None: ...
 
 
 class TTLockCloud(LockCloud):
@@ -70,6 +81,8 @@ class TTLockCloud(LockCloud):
         username: str,
         password: str,
         queue: GatewayQueue,
+        token_store: TokenStore,
+        lock_name: Callable[[int], str | None] = lambda lock_id: None,
         connect_timeout: float = 10.0,
         read_timeout: float = 40.0,
         busy_backoff: Sequence[float] = DEFAULT_BUSY_BACKOFF,
@@ -80,36 +93,11 @@ class TTLockCloud(LockCloud):
         self._username = username
         self._password_md5 = hashlib.md5(password.encode()).hexdigest()
         self._queue = queue
+        self._tokens = token_store
+        self._lock_name = lock_name
         self._timeout = (connect_timeout, read_timeout)
         self._busy_backoff = tuple(busy_backoff)
         logging.getLogger("urllib3.connectionpool").addFilter(_hide_access_tokens)
-
-    @classmethod
-    def from_config(cls, config) -> "TTLockCloud":
-        """Build the client from the app's TTLOCK_* settings; refuse missing or unsafe ones."""
-        required = ("TTLOCK_CLIENT_ID", "TTLOCK_CLIENT_SECRET", "TTLOCK_USERNAME", "TTLOCK_PASSWORD")
-        missing = [key for key in required if not config.get(key)]
-        if missing:
-            raise LockConfigurationError(
-                f"LOCK_BACKEND is 'ttlock' but these settings are empty: {', '.join(missing)}."
-            )
-        read_timeout = float(config["TTLOCK_READ_TIMEOUT"])
-        if read_timeout < 30:
-            raise LockConfigurationError(
-                "TTLOCK_READ_TIMEOUT must be at least 30 seconds: a gateway takes several seconds "
-                "to wake a lock, and a call cut short may still have written the PIN."
-            )
-        return cls(
-            base_url=config["TTLOCK_BASE_URL"],
-            client_id=config["TTLOCK_CLIENT_ID"],
-            client_secret=config["TTLOCK_CLIENT_SECRET"],
-            username=config["TTLOCK_USERNAME"],
-            password=config["TTLOCK_PASSWORD"],
-            queue=GatewayQueue(queue_directory(config, f"ttlock:{config['TTLOCK_USERNAME']}")),
-            connect_timeout=float(config["TTLOCK_CONNECT_TIMEOUT"]),
-            read_timeout=read_timeout,
-            busy_backoff=[float(s) for s in config.get("TTLOCK_BUSY_BACKOFF", DEFAULT_BUSY_BACKOFF)],
-        )
 
     # The LockCloud interface.
 
@@ -250,17 +238,15 @@ class TTLockCloud(LockCloud):
         if lock_id is None:
             return "the lock"
         try:
-            with Session(db.engine) as session:
-                name = session.scalar(select(Lock.name).where(Lock.ttlock_id == lock_id))
-        except SQLAlchemyError:
+            name = self._lock_name(lock_id)
+        except Exception:
             name = None  # the lock's error matters more than its name
         return f"lock '{name}' (TTLock id {lock_id})" if name else f"lock {lock_id}"
 
-    # Tokens. A separate session keeps token writes out of the caller's unit of work and
-    # keeps every transaction shorter than any HTTP call.
+    # Tokens.
 
     def _access_token(self) -> str:
-        token = self._stored_token()
+        token = self._tokens.load(self._username)
         if token is not None and token.expires_at - utc_now() > RENEW_WHEN_LESS_THAN:
             return token.access
         try:
@@ -274,7 +260,7 @@ class TTLockCloud(LockCloud):
     def _renew_token(self, stale: str | None) -> str:
         """Refresh the token, or log in again; once across workers, unless one already did."""
         with exclusive_file_lock(self._queue.directory / "token.lock"):
-            token = self._stored_token()
+            token = self._tokens.load(self._username)
             if token is not None and token.access != stale:
                 return token.access
             body = None
@@ -305,23 +291,11 @@ class TTLockCloud(LockCloud):
             )
         return body
 
-    def _stored_token(self) -> _Token | None:
-        with Session(db.engine) as session:
-            row = session.scalar(select(TTLockToken).where(TTLockToken.username == self._username))
-            return None if row is None else _Token(row.access_token, row.refresh_token, row.expires_at)
-
     def _store_token(self, body: dict, previous_refresh: str) -> str:
         lifetime = int(body.get("expires_in") or TOKEN_LIFETIME_IF_UNSTATED)
         expires_at = utc_now() + timedelta(seconds=lifetime)
-        with Session(db.engine) as session, session.begin():
-            row = session.scalar(select(TTLockToken).where(TTLockToken.username == self._username))
-            if row is None:
-                row = TTLockToken(username=self._username)
-                session.add(row)
-            row.access_token = body["access_token"]
-            row.refresh_token = body.get("refresh_token") or previous_refresh
-            row.expires_at = expires_at
-            row.updated_at = utc_now()
+        token = StoredToken(body["access_token"], body.get("refresh_token") or previous_refresh, expires_at)
+        self._tokens.save(self._username, token)
         log.info("New TTLock access token stored; it expires on %s", expires_at.date().isoformat())
         return body["access_token"]
 

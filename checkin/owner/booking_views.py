@@ -2,7 +2,12 @@
 from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..services import owner_actions, owner_dashboard
-from ..services.owner_booking_import import ImportRefused, apply_import, decode_upload, preview_import
+from ..services.booking_import_preview import (
+    ImportRefused,
+    apply_import,
+    decode_upload,
+    preview_import,
+)
 from . import bp
 from .auth import owner_required
 from .forms import ApplyImportForm, BookingForm, EditBookingForm, ImportForm

@@ -5,8 +5,8 @@ import click
 from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
+from ..services.alert_delivery import deliver_due_alerts
 from ..services.owner_accounts import MIN_PASSWORD_LENGTH, AccountError, save_owner
-from ..services.owner_alert_delivery import deliver_due_alerts
 
 alerts_group = AppGroup("alerts", help="Alerts to the owner (webhook and e-mail).")
 

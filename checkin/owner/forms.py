@@ -4,13 +4,29 @@ import re
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from sqlalchemy import select
-from wtforms import BooleanField, DateField, EmailField, HiddenField, IntegerField, PasswordField, SelectField
-from wtforms import StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    ValidationError,
+)
 
 from ..extensions import db
 from ..models import Booking, Lock, Room
-from ..services.check_ins import normalize_reference
+from ..services.bookings import normalize_reference
 
 
 def _strip(value):

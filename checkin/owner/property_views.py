@@ -3,13 +3,12 @@ from flask import abort, flash, redirect, render_template, url_for
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Lock, Room
+from ..models import AuditAction, Lock, Room
 from ..services.audit import record_event
 from ..services.property_setup import SetupError, save_lock, save_room
 from . import bp
 from .auth import owner_required
 from .forms import LockForm, RoomForm
-from .models import AuditAction
 
 
 @bp.route("/rooms")

@@ -3,12 +3,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 
 from ..clock import property_today
 from ..locks import LockCloudError
+from ..models import AUDIT_LABELS
 from ..services import audit, owner_actions, owner_dashboard
+from ..services.alert_delivery import undelivered_alerts
 from ..services.owner_actions import ActionRefused
-from ..services.owner_alert_delivery import undelivered_alerts
 from . import bp
 from .auth import owner_required
-from .models import AUDIT_LABELS
 
 
 @bp.route("/", strict_slashes=False)

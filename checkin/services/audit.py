@@ -8,8 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..extensions import db
-from ..models import Booking, CheckIn
-from ..owner.models import AuditAction, AuditEvent
+from ..models import AuditAction, AuditEvent, Booking, CheckIn
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Booking, Room
-from .check_ins import normalize_reference
+from .bookings import normalize_reference
 
 COLUMNS = ["booking_ref", "surname", "room", "check_in", "check_out"]
 

@@ -2,7 +2,6 @@
 import hashlib
 import hmac
 import time
-import unicodedata
 import uuid
 from base64 import urlsafe_b64encode
 
@@ -12,33 +11,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import utc_now
 from ..extensions import db
-from ..jobs import pin_jobs
 from ..models import Booking, CheckIn, PinState
-from .pin_generation import resume_if_abandoned, start_pin_generation
+from ..pins import pin_jobs, start_pin_generation, take_over_if_abandoned
 from .rate_limits import recent_attempts, record_attempt
 
 # How often a waiting request re-reads the row when the job runs in another worker.
 ROW_POLL_SECONDS = 0.1
-
-
-def normalize_reference(text: str) -> str:
-    """Booking references are compared without spaces or hyphens."""
-    return "".join(ch for ch in text if ch not in " -").upper()
-
-
-def normalize_surname(text: str) -> str:
-    """Surnames are compared without regard to case, accents, spaces, hyphens or apostrophes."""
-    decomposed = unicodedata.normalize("NFKD", text)
-    letters = (ch for ch in decomposed if not unicodedata.combining(ch))
-    return "".join(ch for ch in letters if ch not in " -'’").casefold()
-
-
-def find_booking(reference: str, surname: str) -> Booking | None:
-    """The booking with this reference if the surname matches it; None for every kind of miss."""
-    booking = db.session.scalar(select(Booking).where(Booking.reference == normalize_reference(reference)))
-    expected = normalize_surname(booking.surname if booking else "-")
-    matches = hmac.compare_digest(expected.encode(), normalize_surname(surname).encode())
-    return booking if booking is not None and matches else None
 
 
 def begin_check_in(booking: Booking) -> CheckIn:
@@ -70,8 +48,7 @@ def save_guest_details(check_in: CheckIn, full_name: str, phone: str, email: str
     check_in.phone = phone
     check_in.email = email
     db.session.commit()
-    if current_app.config["START_PIN_AT"] == "details":
-        start_pin_generation(check_in)
+    start_pin_generation(check_in)
 
 
 def save_parking(check_in: CheckIn, car_registration: str | None) -> None:
@@ -103,24 +80,25 @@ def confirm_check_in(check_in: CheckIn) -> None:
     )
     db.session.commit()
     db.session.refresh(check_in)
-    if check_in.pin_state == PinState.NOT_STARTED:
-        start_pin_generation(check_in)  # START_PIN_AT = "confirm": the benchmark's baseline
-        db.session.refresh(check_in)
 
 
 def pin_state(check_in: CheckIn) -> PinState:
-    """The PIN's state as the row has it now, after taking over a job whose worker died."""
+    """The PIN's state as the row has it now (the row, not this worker's future, is the truth)."""
     db.session.refresh(check_in)
-    if resume_if_abandoned(check_in):
-        db.session.refresh(check_in)
     return check_in.pin_state
 
 
 def wait_for_pin(check_in: CheckIn, timeout: float) -> PinState:
-    """Wait up to `timeout` seconds for a pending PIN: on this worker's future, else on the row."""
+    """Wait up to `timeout` seconds for a pending PIN: on this worker's future, else on the row.
+
+    First, if the job's worker died, this request takes it over: the guest who confirms should
+    not wait for the runner's next monitor tick.
+    """
     deadline = time.monotonic() + timeout
     if pin_state(check_in) != PinState.PENDING:
         return check_in.pin_state
+    if take_over_if_abandoned(check_in):
+        db.session.refresh(check_in)
     pin_jobs().wait(check_in.id, timeout)
     db.session.refresh(check_in)
     while check_in.pin_state == PinState.PENDING and time.monotonic() < deadline:

@@ -10,8 +10,13 @@ from datetime import timedelta
 from flask import current_app
 
 from ..clock import utc_now
-from .check_ins import normalize_reference
-from .rate_limits import attempts_since, last_attempt_at, recent_attempts, record_attempt
+from .bookings import normalize_reference
+from .rate_limits import (
+    attempts_since,
+    last_attempt_at,
+    recent_attempts,
+    record_attempt,
+)
 
 MISSES = "lookup-miss-by-reference"
 TRIES_FROM_IP = "lookup-by-ip"

@@ -9,7 +9,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utc_now
 from ..extensions import db
-from ..owner.models import OwnerAccount
+from ..models import OwnerAccount
 from .rate_limits import forget_attempts, recent_attempts, record_attempt
 
 MIN_PASSWORD_LENGTH = 12

@@ -9,12 +9,11 @@ from sqlalchemy import update
 from ..clock import utc_now
 from ..extensions import db
 from ..locks import LockCloudError
-from ..models import Booking, CheckIn, PinState
-from ..owner.models import AuditAction
+from ..models import AuditAction, Booking, CheckIn, PinState
+from ..pins import revoke_pin, start_pin_generation
+from ..stays import stay_window
 from .audit import record_event
-from .code_removal import cancel_booking, revoke_pin
-from .pin_generation import start_pin_generation
-from .stays import stay_window
+from .bookings import cancel_booking
 
 RETRYABLE = (PinState.NOT_STARTED, PinState.FAILED, PinState.REVOKED)
 

@@ -8,7 +8,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..models import Booking, CheckIn, LockCode, PinState
 from . import check_ins
-from .check_ins import normalize_reference, normalize_surname
+from .bookings import normalize_reference, normalize_surname
 from .owner_actions import retry_refusal
 
 PIN_STATE_WORDS = {

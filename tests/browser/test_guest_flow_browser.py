@@ -6,9 +6,9 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Page, expect
 
+from conftest import codes_on
 from live_server import LOOPBACK
 
-from checkin.locks.simulated import SimulatedLockCloud
 
 pytestmark = pytest.mark.browser
 
@@ -64,10 +64,9 @@ def rush_to_confirm(page: Page, base_url: str) -> None:
     press_confirm(page)
 
 
-def codes_on(app, ttlock_id: int) -> list[tuple[str, str]]:
+def pins_and_names_on(app, ttlock_id: int) -> list[tuple[str, str]]:
     """(pin, name) of every code on a simulated lock."""
-    with app.app_context():
-        return [(code.pin, code.name) for code in SimulatedLockCloud.codes_on_lock(ttlock_id)]
+    return [(code.pin, code.name) for code in codes_on(app, ttlock_id)]
 
 
 def assert_stayed_on_loopback(urls: list[str]) -> None:
@@ -99,8 +98,8 @@ def test_unhurried_guest_finds_the_door_code_ready_the_moment_they_confirm(page,
     expect(page).to_have_url(ROOM_PAGE)
     pin = page.locator(".pin").inner_text().strip()
     assert FOUR_DIGITS.match(pin), f"not a 4-digit PIN: {pin!r}"
-    assert codes_on(app, FRONT_DOOR) == [(pin, "Guest 40321")]
-    assert codes_on(app, ROOM_1_DOOR) == [(pin, "Guest 40321")]
+    assert pins_and_names_on(app, FRONT_DOOR) == [(pin, "Guest 40321")]
+    assert pins_and_names_on(app, ROOM_1_DOOR) == [(pin, "Guest 40321")]
     assert_stayed_on_loopback(requested_urls)
 
 
@@ -117,7 +116,7 @@ def test_fast_guest_waits_on_almost_ready_and_moves_on_to_the_room_by_itself(pag
     pin = page.locator(".pin")
     expect(pin).to_be_visible()
     expect(pin).to_have_text(FOUR_DIGITS)
-    assert codes_on(app, FRONT_DOOR) == [(pin.inner_text().strip(), "Guest 40321")]
+    assert pins_and_names_on(app, FRONT_DOOR) == [(pin.inner_text().strip(), "Guest 40321")]
     assert_stayed_on_loopback(requested_urls)
 
 
@@ -144,6 +143,6 @@ def test_guest_whose_room_lock_is_offline_is_sent_to_the_owner_with_no_code_left
         assert leak not in text, f"the contact page shows {leak!r}"
 
     # All or nothing: the code already put on the front door was taken off again.
-    assert codes_on(app, FRONT_DOOR) == []
-    assert codes_on(app, ROOM_1_DOOR) == []
+    assert pins_and_names_on(app, FRONT_DOOR) == []
+    assert pins_and_names_on(app, ROOM_1_DOOR) == []
     assert_stayed_on_loopback(requested_urls)

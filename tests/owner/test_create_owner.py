@@ -4,7 +4,7 @@ from types import SimpleNamespace
 from werkzeug.security import check_password_hash
 
 from checkin.extensions import db
-from checkin.owner.models import OwnerAccount
+from checkin.models import OwnerAccount
 
 from .conftest import Owner
 

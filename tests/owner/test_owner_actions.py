@@ -4,8 +4,8 @@ import pytest
 from checkin.extensions import db
 from checkin.locks import LockUnreachable
 from checkin.models import Booking, CheckIn, LockCode
-from checkin.owner.models import AuditEvent
-from checkin.services.code_removal import sweep_codes
+from checkin.models import AuditEvent
+from checkin.pins import sweep_codes
 from conftest import Guest
 
 from .conftest import FRONT_DOOR, OWNER_EMAIL, ROOM_1, pins_on, wait_for_pin

@@ -10,8 +10,8 @@ import pytest
 from checkin.extensions import db
 from checkin.locks import LockUnreachable
 from checkin.models import CheckIn
-from checkin.owner.models import AlertOutbox
-from checkin.services.owner_alerts import alert_guest_needs_help, alert_lock_problem, alert_owner, finish_sending
+from checkin.models import AlertOutbox
+from checkin.services.alerts import alert_guest_needs_help, alert_lock_problem, alert_owner, finish_sending
 from conftest import Guest
 
 from .conftest import ROOM_1, wait_for_pin
@@ -150,7 +150,7 @@ def test_a_failed_delivery_is_retried_with_backoff_and_logged_without_the_url(ap
     assert next_item(webhook.received)["json"]["title"] == "Test event: booking 40321"
     expected = [("email", 1, True), ("webhook", 3, True)]
     assert outbox_becomes(app, expected) == expected
-    warnings = [r.getMessage() for r in caplog.records if r.name.endswith("owner_alert_delivery")]
+    warnings = [r.getMessage() for r in caplog.records if r.name.endswith("alert_delivery")]
     assert any("the webhook answered HTTP 503" in w for w in warnings)
     assert not any(webhook.url in w for w in warnings)
 
@@ -166,10 +166,10 @@ def test_the_guest_never_waits_for_a_slow_webhook(app, demo, webhook, mailbox):
 
 def test_without_a_channel_the_alert_is_logged_once(app, demo, caplog):
     app.config.update(ALERT_WEBHOOK_URL=None, MAIL_SERVER=None)
-    with caplog.at_level(logging.ERROR, logger="checkin.owner_alerts"), app.app_context():
+    with caplog.at_level(logging.ERROR, logger="checkin.services.alerts"), app.app_context():
         alert_owner("Test event", "40321", "Do something.")
         alert_owner("Test event", "40321", "Do something.")
-    assert [r.getMessage() for r in caplog.records if r.name == "checkin.owner_alerts"] == [
+    assert [r.getMessage() for r in caplog.records if r.name == "checkin.services.alerts"] == [
         "Owner alert: Test event (booking 40321). Do something."
     ]
     assert outbox(app) == [("log", 0, True)]

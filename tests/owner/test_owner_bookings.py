@@ -3,7 +3,7 @@ import io
 
 from checkin.extensions import db
 from checkin.models import Booking, Lock, Room
-from checkin.owner.models import AuditEvent
+from checkin.models import AuditEvent
 from conftest import csrf_token
 
 from .conftest import OWNER_EMAIL

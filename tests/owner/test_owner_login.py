@@ -5,7 +5,7 @@ import pytest
 import time_machine
 
 from checkin.extensions import db
-from checkin.owner.models import AuditEvent
+from checkin.models import AuditEvent
 from checkin.services.owner_accounts import save_owner
 from conftest import csrf_token
 

@@ -19,7 +19,7 @@ from sqlalchemy import func, select, update
 
 from ..clock import utc_now
 from ..extensions import db
-from ..owner.models import AlertOutbox
+from ..models import AlertOutbox
 
 log = logging.getLogger(__name__)
 

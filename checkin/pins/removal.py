@@ -7,10 +7,11 @@ from sqlalchemy import select, update
 
 from ..clock import utc_now
 from ..extensions import db
-from ..locks import LockCloudError, lock_cloud
-from ..models import Booking, CheckIn, Lock, LockCode, PinState
-from .audit import record_pin_event
-from .stays import stay_window
+from ..locks import LockCloudError
+from ..models import AuditAction, CheckIn, Lock, LockCode, PinState
+from ..stays import stay_window
+from .cloud import lock_cloud
+from .events import announce
 
 log = logging.getLogger(__name__)
 
@@ -53,17 +54,8 @@ def revoke_pin(check_in: CheckIn) -> None:
     ).rowcount
     db.session.commit()
     if revoked:
-        record_pin_event("pin_revoked", check_in_id=check_in.id)
+        announce(AuditAction.PIN_REVOKED, check_in_id=check_in.id)
     remove_lock_codes(check_in.id)
-
-
-def cancel_booking(booking: Booking) -> None:
-    """Cancel a booking and revoke its PIN; the guest can no longer check in."""
-    booking.cancelled_at = booking.cancelled_at or utc_now()
-    db.session.commit()
-    record_pin_event("booking_cancelled", booking_reference=booking.reference)
-    if booking.check_in is not None:
-        revoke_pin(booking.check_in)
 
 
 @dataclass
@@ -100,7 +92,7 @@ def sweep_codes() -> SweepReport:
             continue
         _mark_removed(code_id)
         report.removed += 1
-        record_pin_event("code_swept", booking_reference=reference, detail=f"Removed from {lock_name}.")
+        announce(AuditAction.CODE_SWEPT, booking_reference=reference, detail=f"Removed from {lock_name}.")
         log.info("Swept booking %s's code from %s", reference, lock_name)
     return report
 

@@ -1,19 +1,26 @@
 """The in-process executor that runs PIN jobs. The database row, not the future, is the truth.
 
-Each worker process owns one pool, created on first use so none exists before gunicorn forks.
-While a job is queued or running, a heartbeat thread stamps its row, so any worker can tell a
-job whose process died (no heartbeat, or a dead pid on this host) and take it over.
+Each worker process owns one pool, started on first use (or by gunicorn's post_worker_init) so
+none exists before gunicorn forks. While the pool runs, a monitor thread stamps the rows of this
+process's jobs, so any worker can tell a job whose process died (no heartbeat, or a dead pid on
+this host), and on the same tick takes over such jobs: recovery is a step of the runner, not a
+side effect of reading a check-in.
 """
 import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import wait as wait_for_futures
 from pathlib import Path
 
 from flask import Flask, current_app
 from sqlalchemy import update
+
+from ..clock import utc_now
+from ..extensions import db
+from ..models import CheckIn
 
 log = logging.getLogger(__name__)
 
@@ -50,25 +57,34 @@ def process_is_dead(identity: str) -> bool:
 
 
 class PinJobRunner:
-    def __init__(self, app: Flask):
+    """Runs `job(app, check_in_id, job_id)` in a thread pool; on every monitor tick, stamps the
+    heartbeat of this process's jobs and calls `on_tick()` (which takes over abandoned jobs)."""
+
+    def __init__(self, app: Flask, job: Callable[[Flask, int, str], None], on_tick: Callable[[], int]):
         self.app = app
+        self._job = job
+        self._on_tick = on_tick
         self._executor: ThreadPoolExecutor | None = None
         self._jobs: dict[int, tuple[str, Future]] = {}
         self._guard = threading.Lock()
         self._closed = False
         self._stop_heartbeat = threading.Event()
 
+    def start(self) -> None:
+        """Start the pool and its monitor in this process (after gunicorn's fork); idempotent."""
+        with self._guard:
+            if self._executor is None and not self._closed:
+                self._start()
+
     def submit(self, check_in_id: int, job_id: str) -> bool:
         """Run the PIN job in the background; False if this process is shutting down."""
-        from .services.pin_generation import run_pin_job
-
         with self._guard:
             if self._closed:
                 log.warning("Check-in %s left pending for recovery: the worker is shutting down", check_in_id)
                 return False
             if self._executor is None:
                 self._start()
-            future = self._executor.submit(run_pin_job, self.app, check_in_id, job_id)
+            future = self._executor.submit(self._job, self.app, check_in_id, job_id)
             self._jobs[check_in_id] = (job_id, future)
         future.add_done_callback(lambda done: self._forget(check_in_id, done))
         return True
@@ -77,32 +93,31 @@ class PinJobRunner:
         self._executor = ThreadPoolExecutor(
             max_workers=self.app.config["PIN_JOB_THREADS"], thread_name_prefix="pin-job"
         )
-        threading.Thread(target=self._beat, name="pin-job-heartbeat", daemon=True).start()
+        threading.Thread(target=self._monitor, name="pin-job-monitor", daemon=True).start()
 
     def _forget(self, check_in_id: int, future: Future) -> None:
         with self._guard:
             if self._jobs.get(check_in_id, (None, None))[1] is future:
                 del self._jobs[check_in_id]
 
-    def _beat(self) -> None:
-        from .extensions import db
-        from .clock import utc_now
-        from .models import CheckIn
-
+    def _monitor(self) -> None:
         interval = float(self.app.config["PIN_JOB_HEARTBEAT_SECONDS"])
         while not self._stop_heartbeat.wait(interval):
-            with self._guard:
-                job_ids = [job_id for job_id, _ in self._jobs.values()]
-            if not job_ids:
-                continue
             try:
                 with self.app.app_context():
-                    db.session.execute(
-                        update(CheckIn).where(CheckIn.pin_job_id.in_(job_ids)).values(pin_heartbeat_at=utc_now())
-                    )
-                    db.session.commit()
+                    self._stamp_heartbeats()
+                    self._on_tick()
             except Exception:
-                log.exception("PIN job heartbeat failed; will try again")
+                log.exception("PIN job monitor failed; will try again")
+
+    def _stamp_heartbeats(self) -> None:
+        with self._guard:
+            job_ids = [job_id for job_id, _ in self._jobs.values()]
+        if job_ids:
+            db.session.execute(
+                update(CheckIn).where(CheckIn.pin_job_id.in_(job_ids)).values(pin_heartbeat_at=utc_now())
+            )
+            db.session.commit()
 
     def wait(self, check_in_id: int, timeout: float) -> bool:
         """Wait for this process's job for the check-in, if it has one; True if there was one."""
@@ -122,12 +137,6 @@ class PinJobRunner:
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=cancel_queued)
         self._stop_heartbeat.set()
-
-
-def init_app(app: Flask) -> None:
-    # Shut down from gunicorn's worker_exit hook (deploy/gunicorn.conf.py); at plain interpreter
-    # exit concurrent.futures already joins its threads.
-    app.extensions["pin_jobs"] = PinJobRunner(app)
 
 
 def pin_jobs() -> PinJobRunner:

@@ -4,8 +4,8 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 
-from ..clock import at_property_time, property_today, utc_now
-from ..models import Booking
+from .clock import at_property_time, property_today, utc_now
+from .models import Booking
 
 
 class StayProblem(enum.StrEnum):

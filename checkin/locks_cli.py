@@ -6,11 +6,12 @@ from flask import Flask
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from ..clock import property_zone, utc_now
-from ..extensions import db
-from ..models import Lock
-from ..services.owner_alerts import alert_lock_problem, finish_sending
-from . import LockCloudError, LockInfo, lock_cloud
+from .clock import property_zone, utc_now
+from .extensions import db
+from .locks import LockCloudError, LockInfo
+from .models import Lock
+from .pins import lock_cloud
+from .services.alerts import alert_lock_problem, finish_sending
 
 locks_group = AppGroup("locks", help="See and check the locks on the TTLock account.")
 

@@ -7,7 +7,7 @@ import hashlib
 import io
 from dataclasses import dataclass
 
-from ..owner.models import AuditAction
+from ..models import AuditAction
 from .audit import record_event
 from .booking_import import ImportReport, import_bookings
 

@@ -1,7 +1,7 @@
 """Telling the owner something needs them. Never carries a PIN or a room link.
 
 An alert is stored in the outbox, one row per channel, in one short transaction, and sent from a
-background thread (checkin.services.owner_alert_delivery): a guest's request never waits for a
+background thread (checkin.services.alert_delivery): a guest's request never waits for a
 mail server. The outbox's unique key makes each event alert once, however often it is raised.
 """
 import hashlib
@@ -14,11 +14,10 @@ from sqlalchemy.dialects.sqlite import insert
 
 from ..clock import property_today, utc_now
 from ..extensions import db
-from ..models import Booking, CheckIn
-from ..owner.models import AlertOutbox
-from .owner_alert_delivery import alert_sender, configured_channels
+from ..models import AlertOutbox, Booking, CheckIn
+from .alert_delivery import alert_sender, configured_channels
 
-log = logging.getLogger("checkin.owner_alerts")
+log = logging.getLogger(__name__)
 
 
 def alert_owner(event: str, booking_reference: str, what_to_do: str, *, dedupe_key: str | None = None) -> bool:

@@ -1,0 +1,35 @@
+"""Door PINs: the background jobs that put a guest's PIN on the locks, and take codes off them.
+
+Everything about making and removing codes lives here: claims (who runs a job), the runner (the
+per-process thread pool and its monitor), the job and its placement on the locks, removal and the
+sweep, and the lock cloud client's wiring. Services call in; this package calls the lock clients
+and announces what happened (events.py) without knowing who listens.
+"""
+from flask import Flask
+
+from .claims import (
+    start_pin_generation,
+    take_over_abandoned_jobs,
+    take_over_if_abandoned,
+)
+from .cloud import lock_cloud
+from .job import run_pin_job
+from .removal import remove_lock_codes, revoke_pin, sweep_codes
+from .runner import PinJobRunner, pin_jobs
+
+__all__ = [
+    "lock_cloud",
+    "pin_jobs",
+    "remove_lock_codes",
+    "revoke_pin",
+    "start_pin_generation",
+    "sweep_codes",
+    "take_over_abandoned_jobs",
+    "take_over_if_abandoned",
+]
+
+
+def init_app(app: Flask) -> None:
+    """Give the app its PIN job runner. Shut down from gunicorn's worker_exit hook
+    (deploy/gunicorn.conf.py); at plain interpreter exit concurrent.futures joins its threads."""
+    app.extensions["pin_jobs"] = PinJobRunner(app, job=run_pin_job, on_tick=take_over_abandoned_jobs)

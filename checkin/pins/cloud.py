@@ -1,0 +1,155 @@
+"""The app's lock cloud client, built once per app from LOCK_BACKEND, with what it needs passed in.
+
+Lock clients never touch the database: the token store, the simulated locks' memory and lock
+names come from here, each in its own short session, so no transaction spans a lock call.
+"""
+import hashlib
+import os
+import threading
+from pathlib import Path
+
+from flask import current_app
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..clock import property_zone, utc_now
+from ..extensions import db
+from ..locks import DuplicatePasscode, LockCloud, LockConfigurationError, PasscodeOnLock
+from ..locks.gateway_queue import GatewayQueue
+from ..locks.simulated import SimulatedLockCloud
+from ..locks.ttlock import DEFAULT_BUSY_BACKOFF, StoredToken, TTLockCloud
+from ..models import Lock, SimulatedPasscode, TTLockToken
+
+# A gateway needs seconds to wake a lock, and a call cut short may still have written the PIN.
+MIN_TTLOCK_READ_TIMEOUT = 30
+
+_building = threading.Lock()
+
+
+def lock_cloud() -> LockCloud:
+    """The current app's lock cloud client, built once per app (PIN jobs ask for it at once)."""
+    extensions = current_app.extensions
+    if "lock_cloud" not in extensions:
+        with _building:
+            if "lock_cloud" not in extensions:
+                extensions["lock_cloud"] = build_lock_cloud(current_app.config)
+    return extensions["lock_cloud"]
+
+
+def build_lock_cloud(config) -> LockCloud:
+    """A new client for the configured backend; LockConfigurationError for missing settings."""
+    backend = config["LOCK_BACKEND"]
+    if backend == "simulated":
+        return simulated_lock_cloud(
+            config,
+            latency_seconds=float(config["SIMULATED_LOCK_LATENCY"]),
+            failure_rate=float(config["SIMULATED_LOCK_FAILURE_RATE"]),
+            offline_lock_ids={int(i) for i in config["SIMULATED_LOCK_OFFLINE"]},
+        )
+    if backend == "ttlock":
+        return _ttlock_cloud(config)
+    raise LockConfigurationError(f"LOCK_BACKEND must be 'simulated' or 'ttlock', not {backend!r}")
+
+
+def simulated_lock_cloud(config, **behaviour) -> SimulatedLockCloud:
+    """The simulated cloud on this app's database and gateway queue."""
+    return SimulatedLockCloud(
+        DatabaseSimulatedLocks(),
+        GatewayQueue(queue_directory(config, "simulated")),
+        property_zone(),
+        **behaviour,
+    )
+
+
+def _ttlock_cloud(config) -> TTLockCloud:
+    required = ("TTLOCK_CLIENT_ID", "TTLOCK_CLIENT_SECRET", "TTLOCK_USERNAME", "TTLOCK_PASSWORD")
+    missing = [key for key in required if not config.get(key)]
+    if missing:
+        raise LockConfigurationError(f"LOCK_BACKEND is 'ttlock' but these settings are empty: {', '.join(missing)}.")
+    read_timeout = float(config["TTLOCK_READ_TIMEOUT"])
+    if read_timeout < MIN_TTLOCK_READ_TIMEOUT:
+        raise LockConfigurationError(
+            f"TTLOCK_READ_TIMEOUT must be at least {MIN_TTLOCK_READ_TIMEOUT} seconds: a gateway takes several "
+            "seconds to wake a lock, and a call cut short may still have written the PIN."
+        )
+    return TTLockCloud(
+        base_url=config["TTLOCK_BASE_URL"],
+        client_id=config["TTLOCK_CLIENT_ID"],
+        client_secret=config["TTLOCK_CLIENT_SECRET"],
+        username=config["TTLOCK_USERNAME"],
+        password=config["TTLOCK_PASSWORD"],
+        queue=GatewayQueue(queue_directory(config, f"ttlock:{config['TTLOCK_USERNAME']}")),
+        token_store=DatabaseTokenStore(),
+        lock_name=lock_name,
+        connect_timeout=float(config["TTLOCK_CONNECT_TIMEOUT"]),
+        read_timeout=read_timeout,
+        busy_backoff=[float(s) for s in config.get("TTLOCK_BUSY_BACKOFF", DEFAULT_BUSY_BACKOFF)],
+    )
+
+
+def queue_directory(config, account: str) -> Path:
+    """The folder holding one account's gateway queue: LOCK_QUEUE_DIR, else the instance folder."""
+    base = config.get("LOCK_QUEUE_DIR") or os.path.join(current_app.instance_path, "lock-queues")
+    # Hashed so any username makes a safe folder name, and the name is not shown in listings.
+    return Path(base, hashlib.sha256(account.encode()).hexdigest()[:16])
+
+
+def lock_name(ttlock_id: int) -> str | None:
+    """The owner's name for a lock, for error messages."""
+    with Session(db.engine) as session:
+        return session.scalar(select(Lock.name).where(Lock.ttlock_id == ttlock_id))
+
+
+class DatabaseTokenStore:
+    """TTLock tokens in the database. Its own session keeps token writes out of the caller's unit
+    of work and every transaction shorter than any HTTP call."""
+
+    def load(self, username: str) -> StoredToken | None:
+        with Session(db.engine) as session:
+            row = session.scalar(select(TTLockToken).where(TTLockToken.username == username))
+            return None if row is None else StoredToken(row.access_token, row.refresh_token, row.expires_at)
+
+    def save(self, username: str, token: StoredToken) -> None:
+        with Session(db.engine) as session, session.begin():
+            row = session.scalar(select(TTLockToken).where(TTLockToken.username == username))
+            if row is None:
+                row = TTLockToken(username=username)
+                session.add(row)
+            row.access_token = token.access
+            row.refresh_token = token.refresh
+            row.expires_at = token.expires_at
+            row.updated_at = utc_now()
+
+
+class DatabaseSimulatedLocks:
+    """The simulated account in the database: its locks are the app's locks."""
+
+    def add(self, lock_id: int, pin: str, name: str, start_ms: int, end_ms: int) -> int:
+        with Session(db.engine) as session:
+            code = SimulatedPasscode(lock_ttlock_id=lock_id, pin=pin, name=name, start_ms=start_ms, end_ms=end_ms)
+            session.add(code)
+            try:
+                session.commit()
+            except IntegrityError:
+                raise DuplicatePasscode(f"Lock {lock_id} already holds that PIN.") from None
+            return code.id
+
+    def delete(self, lock_id: int, passcode_id: int) -> None:
+        with Session(db.engine) as session, session.begin():
+            session.execute(
+                delete(SimulatedPasscode).where(
+                    SimulatedPasscode.lock_ttlock_id == lock_id, SimulatedPasscode.id == passcode_id
+                )
+            )
+
+    def find(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
+        with Session(db.engine) as session:
+            code = session.scalar(
+                select(SimulatedPasscode).where(SimulatedPasscode.lock_ttlock_id == lock_id, SimulatedPasscode.pin == pin)
+            )
+            return None if code is None else PasscodeOnLock(code.id, code.pin, code.name, code.start_ms, code.end_ms)
+
+    def locks(self) -> list[tuple[int, str]]:
+        with Session(db.engine) as session:
+            return [tuple(row) for row in session.execute(select(Lock.ttlock_id, Lock.name).order_by(Lock.ttlock_id))]

@@ -1,0 +1,133 @@
+"""Placing one PIN on every lock of a stay: all or nothing, adopting a code a lost answer left.
+
+A lock may refuse a PIN another code already uses, so a few PINs are tried per attempt; a code
+that a timed-out call may have written is looked for on the lock before anything else happens.
+"""
+import logging
+import re
+import secrets
+
+from sqlalchemy import select
+
+from ..clock import to_epoch_ms, utc_now
+from ..extensions import db
+from ..locks import DuplicatePasscode, LockBusy, LockCloudError, PasscodeRejected
+from ..models import CheckIn, LockCode, PinState
+from .cloud import lock_cloud
+from .plan import LockTarget, PinJobPlan, update_owned_row
+from .removal import remove_lock_codes
+
+log = logging.getLogger(__name__)
+
+# How many PINs to try per attempt when locks refuse them.
+PIN_PICKS_PER_ATTEMPT = 5
+
+
+def is_acceptable_pin(pin: str) -> bool:
+    """Four digits, no leading 0, not a run (1234, 8765) or a repeat (1111, 1212): TTLock refuses those."""
+    if not re.fullmatch("[1-9][0-9]{3}", pin):
+        return False
+    # Modulo 10, so 7890 and 2109 count as runs too, as they do on a keypad.
+    steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:])}
+    return steps not in ({1}, {9}, {0}) and pin[:2] != pin[2:]
+
+
+def choose_pin(excluded: set[str]) -> str:
+    """A random acceptable PIN not among the excluded ones."""
+    candidates = [
+        pin for pin in map(str, range(1000, 10000)) if pin not in excluded and is_acceptable_pin(pin)
+    ]
+    if not candidates:
+        raise PasscodeRejected("Every possible 4-digit PIN is already in use on these locks.")
+    return secrets.choice(candidates)
+
+
+def place_pin_on_every_lock(plan: PinJobPlan, tried: set[str]) -> str:
+    """Put one new PIN on every lock in order; on any failure take it off those that have it."""
+    if not plan.locks:
+        raise LockCloudError("No lock is configured for this room or the front door.")
+    # One turn at the gateway for the whole PIN: in a burst of arrivals the first guests' PINs
+    # are done first, instead of every front-door command going before any room lock's.
+    with lock_cloud().gateway_turn():
+        for _ in range(PIN_PICKS_PER_ATTEMPT):
+            _clear_earlier_codes(plan, tried)
+            pin = choose_pin(_pins_in_use(plan) | tried)
+            tried.add(pin)
+            # Recorded before any lock is touched, so whoever takes over knows what to look for.
+            update_owned_row(plan, pin=pin)
+            try:
+                for lock in plan.locks:
+                    passcode_id = _add_or_adopt(plan, lock, pin)
+                    _record_lock_code(plan, lock, pin, passcode_id)
+                return pin
+            except (DuplicatePasscode, PasscodeRejected):
+                continue
+            except LockCloudError:
+                remove_lock_codes(plan.check_in_id)
+                raise
+        remove_lock_codes(plan.check_in_id)
+    raise PasscodeRejected(f"The locks refused {PIN_PICKS_PER_ATTEMPT} different PINs in a row.")
+
+
+def _clear_earlier_codes(plan: PinJobPlan, tried: set[str]) -> None:
+    """No half PIN and no second set: remove every recorded code, and any unrecorded one of ours."""
+    remove_lock_codes(plan.check_in_id)
+    if plan.earlier_pin is None or plan.earlier_pin in tried:
+        return
+    tried.add(plan.earlier_pin)
+    for lock in plan.locks:
+        passcode_id = _our_code_on_lock(plan, lock, plan.earlier_pin)
+        if passcode_id is not None:
+            lock_cloud().delete_passcode(lock.ttlock_id, passcode_id)
+            log.info("Removed an unrecorded code of booking %s from %s", plan.booking_reference, lock.name)
+
+
+def _pins_in_use(plan: PinJobPlan) -> set[str]:
+    """PINs of other guests' codes on these locks, and of other jobs still placing theirs."""
+    on_locks = select(LockCode.pin).where(
+        LockCode.lock_id.in_([lock.id for lock in plan.locks]),
+        LockCode.removed_at.is_(None),
+        LockCode.check_in_id != plan.check_in_id,
+    )
+    being_placed = select(CheckIn.pin).where(
+        CheckIn.pin_state == PinState.PENDING,
+        CheckIn.pin.is_not(None),
+        CheckIn.id != plan.check_in_id,
+    )
+    pins = set(db.session.scalars(on_locks.union(being_placed)).all())
+    db.session.commit()
+    return pins
+
+
+def _our_code_on_lock(plan: PinJobPlan, lock: LockTarget, pin: str) -> int | None:
+    """The id of this booking's code with this PIN on the lock, if there is one."""
+    existing = lock_cloud().find_passcode(lock.ttlock_id, pin)
+    ours = (
+        existing is not None
+        and existing.name == plan.passcode_name
+        and existing.start_ms == to_epoch_ms(plan.valid_from)
+        and existing.end_ms == to_epoch_ms(plan.valid_until)
+    )
+    return existing.passcode_id if ours else None
+
+
+def _add_or_adopt(plan: PinJobPlan, lock: LockTarget, pin: str) -> int:
+    """Add the PIN; if it may already be there (a duplicate, a timed-out add) and is ours, adopt it."""
+    try:
+        return lock_cloud().add_passcode(lock.ttlock_id, pin, plan.passcode_name, plan.valid_from, plan.valid_until)
+    except (DuplicatePasscode, LockBusy) as error:
+        # A busy or timed-out add may still have written the code: look before giving up on it.
+        passcode_id = _our_code_on_lock(plan, lock, pin)
+        if passcode_id is None:
+            raise error
+        log.info("Adopted the code already on %s for booking %s", lock.name, plan.booking_reference)
+        return passcode_id
+
+
+def _record_lock_code(plan: PinJobPlan, lock: LockTarget, pin: str, passcode_id: int) -> None:
+    # Recorded even if the job was superseded meanwhile: the code is on the lock either way.
+    db.session.add(
+        LockCode(check_in_id=plan.check_in_id, lock_id=lock.id, job_id=plan.job_id, pin=pin, passcode_id=passcode_id)
+    )
+    db.session.commit()
+    update_owned_row(plan, pin_heartbeat_at=utc_now())

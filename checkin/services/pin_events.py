@@ -1,0 +1,24 @@
+"""What the app does when the PIN work announces something: the audit trail records every event,
+and a PIN that could not be made alerts the owner."""
+from ..pins.events import pin_event, pin_failed
+from .alerts import alert_owner
+from .audit import record_pin_event
+
+
+def listen() -> None:
+    """Connect the listeners (once per process: blinker ignores a second connect)."""
+    pin_event.connect(_record_in_audit_trail)
+    pin_failed.connect(_alert_owner_of_failure)
+
+
+def _record_in_audit_trail(action, *, booking_reference, check_in_id, detail) -> None:
+    record_pin_event(action, booking_reference=booking_reference, check_in_id=check_in_id, detail=detail)
+
+
+def _alert_owner_of_failure(action, *, booking_reference, reason, job_id) -> None:
+    alert_owner(
+        "A guest's door PIN could not be made",
+        booking_reference,
+        f"Reason: {reason} The guest has been shown your phone number; retry the PIN or give them a code.",
+        dedupe_key=f"pin-failed:{job_id}",
+    )
