@@ -1,8 +1,5 @@
 """The guest's pages: find the booking, details, parking, review, room."""
-from flask import Blueprint
+from . import views  # noqa: F401  (routes register on bp)
+from .blueprint import SESSION_KEY, bp
 
-bp = Blueprint("guest", __name__)
-# The session holds only the check-in's public id: never a PIN or a room link.
-SESSION_KEY = "check_in"
-
-from . import views  # noqa: E402,F401  (routes register on bp)
+__all__ = ["SESSION_KEY", "bp"]

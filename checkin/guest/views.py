@@ -21,7 +21,7 @@ from ..services import bookings, check_ins
 from ..services.alerts import alert_guest_needs_help
 from ..services.lookup_limits import lookup_blocked, record_lookup
 from ..stays import check_in_opens_on, stay_problem, stay_window
-from . import SESSION_KEY, bp
+from .blueprint import SESSION_KEY, bp
 from .forms import ConfirmForm, DetailsForm, FindBookingForm, ParkingForm, RetryPinForm
 
 BOOKING_NOT_FOUND = _l(

@@ -7,7 +7,7 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 from ..models import AuditAction
 from ..services import owner_accounts
 from ..services.audit import acting_as, record_event
-from . import SESSION_KEY, SESSION_MARKER_KEY, bp
+from .blueprint import SESSION_KEY, SESSION_MARKER_KEY, bp
 from .forms import LoginForm
 
 WRONG_LOGIN = "That e-mail and password do not match an owner account."

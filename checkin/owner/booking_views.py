@@ -8,8 +8,8 @@ from ..services.booking_import_preview import (
     decode_upload,
     preview_import,
 )
-from . import bp
 from .auth import owner_required
+from .blueprint import bp
 from .forms import ApplyImportForm, BookingForm, EditBookingForm, ImportForm
 
 

@@ -6,8 +6,8 @@ from ..extensions import db
 from ..models import AuditAction, Lock, Room
 from ..services.audit import record_event
 from ..services.property_setup import SetupError, save_lock, save_room
-from . import bp
 from .auth import owner_required
+from .blueprint import bp
 from .forms import LockForm, RoomForm
 
 

@@ -7,8 +7,8 @@ from ..models import AUDIT_LABELS
 from ..services import audit, owner_actions, owner_dashboard
 from ..services.alert_delivery import undelivered_alerts
 from ..services.owner_actions import ActionRefused
-from . import bp
 from .auth import owner_required
+from .blueprint import bp
 
 
 @bp.route("/", strict_slashes=False)
