@@ -1,4 +1,5 @@
 """Fixtures: a fresh app on a temp-file SQLite database per test, and a guest who walks the steps."""
+import atexit
 import functools
 import re
 import shutil
@@ -47,6 +48,7 @@ def _schema_template() -> Path:
     """A database upgraded to the newest schema once per session: each test gets a copy,
     as running the migrations for every test would be slow."""
     folder = Path(tempfile.mkdtemp(prefix="checkin-schema-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
     template = folder / "schema.sqlite"
     app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}"})
     with app.app_context():

@@ -195,18 +195,20 @@ def assert_schema_matches_models(app) -> None:
             assert stored[index.name] == expected
 
 
-@pytest.mark.parametrize("command", [["init-db"], ["db", "upgrade"]])
 @pytest.mark.parametrize(
-    "make_database",
+    ("make_database", "command"),
     [
-        lambda path: make_previous_database(path, BEFORE_MIGRATIONS),
-        lambda path: make_previous_database(path, FIRST_VERSION),
-        make_first_version_database_upgraded_by_create_all,
+        pytest.param(lambda path: make_previous_database(path, BEFORE_MIGRATIONS), ["init-db"],
+                     id="last-version-before-migrations-init-db"),
+        pytest.param(lambda path: make_previous_database(path, BEFORE_MIGRATIONS), ["db", "upgrade"],
+                     id="last-version-before-migrations-db-upgrade"),
+        pytest.param(lambda path: make_previous_database(path, FIRST_VERSION), ["init-db"], id="first-version"),
+        pytest.param(make_first_version_database_upgraded_by_create_all, ["db", "upgrade"],
+                     id="first-version-then-a-later-init-db"),
     ],
-    ids=["last-version-before-migrations", "first-version", "first-version-then-later-init-db"],
 )
 def test_a_database_made_before_migrations_reaches_the_newest_schema_keeping_every_row(
-    app, database, command, make_database
+    app, database, make_database, command
 ):
     stored = make_database(database)
 

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 import sqlalchemy as sa
 from alembic import context
 from flask import current_app
+from sqlalchemy.types import TypeDecorator
 
 # The database and the tables the models describe, for `db migrate` to compare against.
 db = current_app.extensions["migrate"].db
@@ -43,6 +44,7 @@ def run_migrations_online() -> None:
             compare_type=True,
             compare_server_default=True,
             process_revision_directives=_skip_empty_autogenerate,
+            render_item=_render_app_types_as_sql_types,
         )
         with context.begin_transaction():
             stamp_database_made_by_create_all(connection)
@@ -65,6 +67,14 @@ def _foreign_keys_off(connection: sa.Connection):
         connection.rollback()
         connection.exec_driver_sql(f"PRAGMA foreign_keys={'ON' if enforced else 'OFF'}")
         connection.commit()
+
+
+def _render_app_types_as_sql_types(type_, obj, autogen_context):
+    """`db migrate` writes the app's column types (UTCDateTime) as the SQL types they store, so
+    a migration never imports the app and stays true whatever the models become."""
+    if type_ == "type" and isinstance(obj, TypeDecorator):
+        return f"sa.{obj.impl!r}"
+    return False
 
 
 def _skip_empty_autogenerate(migration_context, revision, directives) -> None:

@@ -1,8 +1,9 @@
-"""PIN jobs survive dead workers: each check-in's job has an owner and a heartbeat, and each
-code on a lock belongs to one run of the job.
+"""PIN jobs survive dead workers: a job owner and heartbeat, and lock codes by run of the job.
 
-Codes placed before this revision get their check-in's job id: the old index allowed one live
-code per lock and check-in, so they belong to its latest run.
+Each check-in's PIN job records the process running it and its last sign of life; each code on
+a lock belongs to one run of the job. Codes placed before this revision get their check-in's
+job id: the old index allowed one live code per lock and check-in, so they belong to its
+latest run.
 
 Revision ID: 0002
 Revises: 0001
