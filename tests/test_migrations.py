@@ -140,7 +140,7 @@ def make_first_version_database_upgraded_by_create_all(path: Path) -> dict:
 
 def _store_rows(connection: sqlite3.Connection) -> dict:
     stored = {}
-    for table in _tables(connection) & ROWS.keys():
+    for table in [table for table in ROWS if table in _tables(connection)]:
         columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
         stored[table] = [{name: value for name, value in row.items() if name in columns} for row in ROWS[table]]
         for row in stored[table]:

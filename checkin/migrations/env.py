@@ -9,8 +9,8 @@ from sqlalchemy.types import TypeDecorator
 # The database and the tables the models describe, for `db migrate` to compare against.
 db = current_app.extensions["migrate"].db
 
-# The revision a database made by create_all (before migrations) matches: its tables show
-# which one, and any tables a later create_all added, revision 0003 leaves in place.
+# A database made by create_all before migrations is at 0001 or 0002. Only 0002's columns tell
+# them apart: create_all added whole new tables (0003's) to any database, and 0003 keeps them.
 FIRST_SCHEMA = "0001"
 PIN_JOB_TAKEOVER = "0002"
 
@@ -28,7 +28,8 @@ def stamp_database_made_by_create_all(connection: sa.Connection) -> None:
 
 
 def run_migrations_offline() -> None:
-    """`db upgrade --sql`: print the SQL instead of running it."""
+    """`db upgrade --sql`: print the SQL instead of running it (not for SQLite, whose batch
+    changes read the live table)."""
     context.configure(url=db.engine.url, target_metadata=db.metadata, literal_binds=True, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()
