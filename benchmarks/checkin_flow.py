@@ -23,7 +23,7 @@ from benchmarks.guest_flow import GuestOutcome, check_in
 from benchmarks.gunicorn_server import run_gunicorn
 from checkin import create_app
 from checkin.clock import property_today
-from checkin.database import create_tables
+from checkin.database import upgrade_database
 from checkin.extensions import db
 from checkin.services.booking_import import import_bookings
 from checkin.services.property_setup import save_lock, save_room
@@ -95,7 +95,7 @@ def prepare_database(directory: Path, all_references: list[str]) -> str:
     database_uri = f"sqlite:///{directory / 'checkin.sqlite'}"
     app = create_app({"SECRET_KEY": secrets.token_hex(32), "SQLALCHEMY_DATABASE_URI": database_uri})
     with app.app_context():
-        create_tables()
+        upgrade_database()
         save_lock("Front door", FRONT_DOOR, front_door=True)
         arrival = property_today()
         departure = arrival + timedelta(days=1)

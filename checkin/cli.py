@@ -3,7 +3,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from .database import create_tables
+from .database import upgrade_database
 from .pins import sweep_codes, take_over_abandoned_jobs
 from .services.booking_import import import_bookings
 from .services.demo import load_demo_data
@@ -18,8 +18,8 @@ def init_app(app: Flask) -> None:
 @click.command("init-db")
 @with_appcontext
 def init_db():
-    """Create the database tables (existing data is kept)."""
-    create_tables()
+    """Create the database or upgrade it to the newest schema (every row is kept); same as `db upgrade`."""
+    upgrade_database()
     click.echo(f"Database ready: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
 
 
@@ -75,8 +75,8 @@ def import_bookings_command(csv_file):
 @with_appcontext
 @click.option("--url", default="http://127.0.0.1:5000/", show_default=True, help="Where the app will be served.")
 def demo(url):
-    """Create the tables and a demo property with guests arriving today (resets earlier demo check-ins)."""
-    create_tables()
+    """Create or upgrade the database, then a demo property with guests arriving today (resets earlier demo check-ins)."""
+    upgrade_database()
     bookings = load_demo_data()
     click.echo(f"Demo property ready. Open {url} on your phone or browser and check in with:")
     for booking in bookings:

@@ -1,12 +1,19 @@
-"""SQLite set-up: WAL and a busy timeout so threads and gunicorn workers share one file."""
+"""SQLite set-up: WAL and a busy timeout so threads and gunicorn workers share one file.
+The schema comes from the migrations in checkin/migrations, whatever the working directory."""
+from pathlib import Path
+
+import flask_migrate
 from flask import Flask
 from sqlalchemy import event
 
-from .extensions import db
+from .extensions import db, migrate
+
+MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 def init_app(app: Flask) -> None:
     db.init_app(app)
+    migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             event.listen(db.engine, "connect", _tune_sqlite_connection)
@@ -21,9 +28,10 @@ def _tune_sqlite_connection(dbapi_connection, connection_record) -> None:
     cursor.close()
 
 
-def create_tables() -> None:
-    """Create any missing tables; existing data is kept."""
-    from . import models  # noqa: F401  (registers every table)
+def upgrade_database() -> None:
+    """Create the database, or bring it to the newest schema keeping every row.
 
-    db.create_all()
+    The same as `flask db upgrade`: a database made before migrations is recognised in env.py.
+    """
+    flask_migrate.upgrade()
 

@@ -28,7 +28,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from checkin import create_app  # noqa: E402
 from checkin.clock import property_today, utc_now  # noqa: E402
-from checkin.database import create_tables  # noqa: E402
+from checkin.database import upgrade_database  # noqa: E402
 from checkin.extensions import db  # noqa: E402
 from checkin.models import Booking  # noqa: E402
 from checkin.services.demo import load_demo_data  # noqa: E402
@@ -84,7 +84,7 @@ def demo_app(folder: Path):
 
     app.add_url_rule(FAILING_PATH, "screenshots_failure", fail)
     with app.app_context():
-        create_tables()
+        upgrade_database()
         load_demo_data()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)

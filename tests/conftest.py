@@ -1,11 +1,16 @@
 """Fixtures: a fresh app on a temp-file SQLite database per test, and a guest who walks the steps."""
+import atexit
+import functools
 import re
+import shutil
+import tempfile
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from checkin import create_app
-from checkin.database import create_tables
+from checkin.database import upgrade_database
 from checkin.extensions import db
 from checkin.locks import PasscodeOnLock
 from checkin.models import SimulatedPasscode
@@ -32,8 +37,27 @@ def make_app(tmp_path, **overrides):
     }
     app = create_app(config)
     with app.app_context():
-        create_tables()
+        database = Path(db.engine.url.database or "")
+        if db.engine.url.get_backend_name() == "sqlite" and database.name and not database.exists():
+            shutil.copyfile(_schema_template(), database)
+        else:
+            upgrade_database()
     return app
+
+
+@functools.cache
+def _schema_template() -> Path:
+    """A database upgraded to the newest schema once per session: each test gets a copy,
+    as running the migrations for every test would be slow."""
+    folder = Path(tempfile.mkdtemp(prefix="checkin-schema-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    template = folder / "schema.sqlite"
+    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}"})
+    with app.app_context():
+        upgrade_database()
+        db.engine.dispose()
+    app.extensions["pin_jobs"].shutdown()
+    return template
 
 
 @pytest.fixture
