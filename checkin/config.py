@@ -9,7 +9,6 @@ class DefaultConfig:
     # No usable default: create_app refuses to serve with a missing key outside testing.
     SECRET_KEY = None
     SQLALCHEMY_DATABASE_URI = None  # filled in by create_app: instance/checkin.sqlite
-    SQLALCHEMY_ENGINE_OPTIONS = {"connect_args": {"timeout": 15}}
     SESSION_COOKIE_SECURE = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"

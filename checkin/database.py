@@ -1,5 +1,6 @@
-"""SQLite set-up: WAL and a busy timeout so threads and gunicorn workers share one file.
-The schema comes from the migrations in checkin/migrations, whatever the working directory."""
+"""The database: SQLite by default (WAL and a busy timeout, so threads and gunicorn workers share
+one file), or PostgreSQL (postgresql+psycopg://...) for more than one host. The schema comes from
+the migrations in checkin/migrations, whatever the working directory."""
 from pathlib import Path
 
 import flask_migrate
@@ -12,6 +13,14 @@ MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
 def init_app(app: Flask) -> None:
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    engine_options = app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {})
+    if uri.startswith("sqlite"):
+        # The driver's own wait for a locked database, before the busy_timeout pragma applies.
+        engine_options.setdefault("connect_args", {}).setdefault("timeout", 15)
+    else:
+        # A managed database or a restarted server drops idle connections: test before use.
+        engine_options.setdefault("pool_pre_ping", True)
     db.init_app(app)
     migrate.init_app(app, db, directory=str(MIGRATIONS_DIR))
     with app.app_context():

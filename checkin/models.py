@@ -6,7 +6,7 @@ Services own the units of work: nothing here commits.
 import enum
 from datetime import date, datetime, timezone
 
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -136,6 +136,7 @@ class LockCode(db.Model):
             "job_id",
             unique=True,
             sqlite_where=db.text("removed_at IS NULL"),
+            postgresql_where=db.text("removed_at IS NULL"),
         ),
     )
 
@@ -162,8 +163,9 @@ class SimulatedPasscode(db.Model):
     lock_ttlock_id: Mapped[int]
     pin: Mapped[str] = mapped_column(String(9))
     name: Mapped[str] = mapped_column(String(64))
-    start_ms: Mapped[int]
-    end_ms: Mapped[int]
+    # Epoch milliseconds pass 2**31: 64-bit columns on every database.
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
 
 
 class TTLockToken(db.Model):

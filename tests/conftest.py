@@ -1,10 +1,6 @@
-"""Fixtures: a fresh app on a temp-file SQLite database per test, and a guest who walks the steps."""
-import atexit
-import functools
+"""Fixtures: a fresh app on a database of its own per test (SQLite, or PostgreSQL when
+TEST_DATABASE_URL is set: see databases.py), and a guest who walks the steps."""
 import re
-import shutil
-import tempfile
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -15,6 +11,7 @@ from checkin.extensions import db
 from checkin.locks import PasscodeOnLock
 from checkin.models import SimulatedPasscode
 from checkin.services.demo import load_demo_data
+from databases import database_uri_for, drop_databases
 from lock_doubles import ScriptedLockCloud, use_lock_cloud
 
 TEST_CONFIG = {
@@ -28,36 +25,26 @@ TEST_CONFIG = {
 
 
 def make_app(tmp_path, **overrides):
-    """An app on its own database file, with tables; overrides win over TEST_CONFIG."""
+    """An app on this test folder's database, at the newest schema; overrides win over TEST_CONFIG."""
     config = {
         **TEST_CONFIG,
-        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'test.sqlite'}",
         "LOCK_QUEUE_DIR": str(tmp_path / "lock-queues"),
         **overrides,
     }
+    given_database = "SQLALCHEMY_DATABASE_URI" in config
+    if not given_database:
+        config["SQLALCHEMY_DATABASE_URI"] = database_uri_for(tmp_path)  # at the newest schema
     app = create_app(config)
-    with app.app_context():
-        database = Path(db.engine.url.database or "")
-        if db.engine.url.get_backend_name() == "sqlite" and database.name and not database.exists():
-            shutil.copyfile(_schema_template(), database)
-        else:
+    if given_database:
+        with app.app_context():
             upgrade_database()
     return app
 
 
-@functools.cache
-def _schema_template() -> Path:
-    """A database upgraded to the newest schema once per session: each test gets a copy,
-    as running the migrations for every test would be slow."""
-    folder = Path(tempfile.mkdtemp(prefix="checkin-schema-"))
-    atexit.register(shutil.rmtree, folder, ignore_errors=True)
-    template = folder / "schema.sqlite"
-    app = create_app({**TEST_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{template}"})
-    with app.app_context():
-        upgrade_database()
-        db.engine.dispose()
-    app.extensions["pin_jobs"].shutdown()
-    return template
+@pytest.fixture(scope="session", autouse=True)
+def _drop_postgresql_databases():
+    yield
+    drop_databases()
 
 
 @pytest.fixture

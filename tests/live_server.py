@@ -13,6 +13,7 @@ from werkzeug.serving import make_server
 
 # tests/conftest.py is imported as the module `conftest` (pytest puts tests/ on sys.path).
 from conftest import make_app
+from databases import database_uri_for
 
 from benchmarks.gunicorn_server import LOOPBACK
 from checkin.extensions import db
@@ -39,8 +40,8 @@ def serve_app(app: Flask) -> Iterator[str]:
 
 
 def prepare_demo_database(tmp_path: Path) -> tuple[str, Flask]:
-    """Create a database file with the demo property, from this process; return its URI and an app on it."""
-    database_uri = f"sqlite:///{tmp_path / 'gunicorn.sqlite'}"
+    """Create a database with the demo property, from this process; return its URI and an app on it."""
+    database_uri = database_uri_for(tmp_path)
     app = make_app(tmp_path, SQLALCHEMY_DATABASE_URI=database_uri)
     with app.app_context():
         load_demo_data()

@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex
 
 from checkin import create_app
-from checkin.database import upgrade_database
+from checkin.database import MIGRATIONS_DIR, upgrade_database
 from checkin.extensions import db
 from checkin.models import CheckIn, LockCode, PinState
 from conftest import TEST_CONFIG
@@ -19,7 +20,8 @@ from conftest import TEST_CONFIG
 FIXTURES = Path(__file__).with_name("fixtures")
 FIRST_VERSION = FIXTURES / "schema_first_version.sql"
 BEFORE_MIGRATIONS = FIXTURES / "schema_before_migrations.sql"
-HEAD = "0003"
+# The newest revision, read from the migrations themselves.
+HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
 
 # A property as the last version before migrations stored it. A database of an older version
 # gets the tables and columns it has; the rest is left out.

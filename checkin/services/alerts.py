@@ -10,7 +10,7 @@ import re
 
 from flask import current_app
 from sqlalchemy import select
-from sqlalchemy.dialects.sqlite import insert
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ..clock import property_today, utc_now
 from ..extensions import db
@@ -76,12 +76,14 @@ def _enqueue(dedupe_key: str, subject: str, body: str, booking_reference: str | 
         # The log channel is delivered by the log line below: its row only remembers the alert.
         sent_at = utc_now() if channel == "log" else None
         statement = (
-            insert(AlertOutbox)
+            _insert(AlertOutbox)
             .values(dedupe_key=dedupe_key, channel=channel, subject=subject[:200], body=body,
                     booking_reference=booking_reference, sent_at=sent_at)
             .on_conflict_do_nothing(index_elements=["dedupe_key", "channel"])
+            # Rows returned, not rowcount: an INSERT with RETURNING has no rowcount on PostgreSQL.
+            .returning(AlertOutbox.id)
         )
-        added += db.session.execute(statement).rowcount
+        added += len(db.session.execute(statement).all())
     db.session.commit()
     if not added:
         return False
@@ -101,3 +103,8 @@ def _without_pins(text: str, booking_reference: str) -> str:
     for pin in pins:
         text = re.sub(f"(?<![0-9]){re.escape(pin)}(?![0-9])", "[PIN]", text)
     return text
+
+
+def _insert(table):
+    """INSERT that can skip a row whose unique key exists, in the database's own dialect."""
+    return (postgresql.insert if db.engine.dialect.name == "postgresql" else sqlite.insert)(table)

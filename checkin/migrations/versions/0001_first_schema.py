@@ -120,6 +120,7 @@ def upgrade():
         ["check_in_id", "lock_id"],
         unique=True,
         sqlite_where=sa.text("removed_at IS NULL"),
+        postgresql_where=sa.text("removed_at IS NULL"),
     )
 
 

@@ -38,6 +38,7 @@ def upgrade():
         ["check_in_id", "lock_id", "job_id"],
         unique=True,
         sqlite_where=sa.text("removed_at IS NULL"),
+        postgresql_where=sa.text("removed_at IS NULL"),
     )
 
 
@@ -51,6 +52,7 @@ def downgrade():
         ["check_in_id", "lock_id"],
         unique=True,
         sqlite_where=sa.text("removed_at IS NULL"),
+        postgresql_where=sa.text("removed_at IS NULL"),
     )
     with op.batch_alter_table("check_ins") as batch_op:
         batch_op.drop_column("pin_heartbeat_at")
