@@ -79,7 +79,7 @@ def check_in(base_url: str, reference: str, surname: str, think: float, deadline
         guest.open()
         guest.find_booking(answers.reference, answers.surname)
         guest.pause(on_page_2)
-        guest.give_details(answers.full_name, answers.phone, answers.email)
+        guest.give_details(answers)
         guest.pause(on_page_3)
         guest.park(answers)
         guest.pause(on_page_4)
@@ -122,7 +122,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--guests", type=int, default=10, help="guests checking in at once (default 10)")
     parser.add_argument("--latency", type=float, default=1.5, help="seconds per lock command (default 1.5)")
     parser.add_argument("--think", type=float, default=8.0,
-                        help="seconds a guest spends on pages 3 and 4 together (default 8); 0 is also run")
+                        help="seconds a guest spends on pages 3 and 4 together, the baseline's on page 2 "
+                             "(default 8); 0 is also run")
     parser.add_argument("--timeout", type=float, help="overall bound in seconds (default: twice the expected run)")
     args = parser.parse_args()
     if not 1 <= args.guests <= 999 or args.latency < 0 or args.think < 0:

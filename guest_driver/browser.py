@@ -9,6 +9,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from guest_driver import (
+    ALEX,
     ALMOST_READY,
     CAR_REGISTRATION,
     CONFIRM,
@@ -34,8 +35,6 @@ from guest_driver import (
 ROOM_PAGE = re.compile(re.escape(ROOM.path) + r"[^/?#]+$")
 ALMOST_READY_PAGE = re.compile(re.escape(ALMOST_READY.path) + "$")
 CONTACT_PAGE = re.compile(re.escape(CONTACT.path) + "$")
-# From Confirm to the room page: the locks may be slow.
-ROOM_WAIT_MS = 15_000
 
 
 class BrowserGuest:
@@ -58,14 +57,14 @@ class BrowserGuest:
     def open(self, path: str = FIND_BOOKING.path) -> None:
         self.page.goto(self.base_url + path)
 
-    def find_booking(self, reference: str = "40321", surname: str = "Testington") -> None:
+    def find_booking(self, reference: str = ALEX.reference, surname: str = ALEX.surname) -> None:
         """Page 1, on the page where the guest stands (after a miss the form is still there)."""
         self.on(FIND_BOOKING)
         self.fill(REFERENCE, reference)
         self.fill(SURNAME, surname)
         self.press(FIND_MY_BOOKING)
 
-    def give_details(self, answers: Answers = Answers()) -> None:
+    def give_details(self, answers: Answers = ALEX) -> None:
         self.on(DETAILS)
         self.fill(FULL_NAME, answers.full_name)
         self.fill(PHONE, answers.phone)
@@ -85,22 +84,20 @@ class BrowserGuest:
         self.on(REVIEW)
         self.press(CONFIRM)
 
-    def up_to_confirm(self, answers: Answers = Answers()) -> None:
-        """Pages 1 to 4 without a pause, and Confirm."""
-        self.open()
-        self.find_booking(answers.reference, answers.surname)
-        self.give_details(answers)
+    def park(self, answers: Answers) -> None:
+        """Page 3: the registration, or no car if the guest has none."""
         if answers.car_registration is None:
             self.no_car()
         else:
             self.give_car(answers.car_registration)
-        self.confirm()
 
-    def check_in(self, answers: Answers = Answers()) -> str:
-        """Pages 1 to 4, Confirm, and the room page (after "almost ready" if need be); its address."""
-        self.up_to_confirm(answers)
-        self.page.wait_for_url(ROOM_PAGE, timeout=ROOM_WAIT_MS)
-        return self.page.url
+    def up_to_confirm(self, answers: Answers = ALEX) -> None:
+        """Pages 1 to 4 without a pause, and Confirm."""
+        self.open()
+        self.find_booking(answers.reference, answers.surname)
+        self.give_details(answers)
+        self.park(answers)
+        self.confirm()
 
     # What a guest does on any page.
 

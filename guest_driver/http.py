@@ -182,8 +182,9 @@ class HttpGuest:
     def find_booking(self, reference: str, surname: str) -> None:
         self.fill_and_press(FIND_BOOKING, {REFERENCE: reference, SURNAME: surname}, FIND_MY_BOOKING)
 
-    def give_details(self, full_name: str, phone: str, email: str) -> None:
-        self.fill_and_press(DETAILS, {FULL_NAME: full_name, PHONE: phone, EMAIL: email}, CONTINUE)
+    def give_details(self, answers: Answers) -> None:
+        labelled = {FULL_NAME: answers.full_name, PHONE: answers.phone, EMAIL: answers.email}
+        self.fill_and_press(DETAILS, labelled, CONTINUE)
 
     def give_car(self, registration: str) -> None:
         self.fill_and_press(PARKING, {CAR_REGISTRATION: registration}, CONTINUE)
@@ -218,9 +219,10 @@ class HttpGuest:
         """Pages 1 and 2: from here the PIN is being made."""
         self.open()
         self.find_booking(answers.reference, answers.surname)
-        self.give_details(answers.full_name, answers.phone, answers.email)
+        self.give_details(answers)
 
     def park(self, answers: Answers) -> None:
+        """Page 3: the registration, or no car if the guest has none."""
         if answers.car_registration is None:
             self.no_car()
         else:

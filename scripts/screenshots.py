@@ -51,7 +51,8 @@ def main() -> None:
     if chromium is None:
         sys.exit("Debian's chromium is needed: scripts/install-system-packages installs it.")
     args.out.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory() as folder, demo_app(Path(folder)) as (base_url, app, locks), sync_playwright() as pw:
+    with (tempfile.TemporaryDirectory() as folder, demo_app(Path(folder)) as (base_url, app, locks),
+          sync_playwright() as pw):
         browser = pw.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_ARGS)
         try:
             for name in walk(browser, base_url, app, locks, args.out):
