@@ -1,7 +1,8 @@
 """How long guests wait at Confirm, with the PIN made in the background vs at Confirm, under gunicorn.
 
 Run from the project root: python -m benchmarks.checkin_flow [--guests 10 --latency 1.5 --think 8]
-See docs/benchmarks.md for what it measures and how to read it.
+See docs/benchmarks.md for what it measures and how to read it. The guests walk the pages with
+guest_driver.http, the same description of the pages the browser tests and screenshots use.
 """
 import argparse
 import io
@@ -15,11 +16,12 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from benchmarks.guest_flow import GuestOutcome, check_in
+import requests
+
 from benchmarks.gunicorn_server import run_gunicorn
 from checkin import create_app
 from checkin.clock import property_today
@@ -27,21 +29,76 @@ from checkin.database import upgrade_database
 from checkin.extensions import db
 from checkin.services.booking_import import import_bookings
 from checkin.services.property_setup import save_lock, save_room
+from guest_driver import CONTACT, Answers
+from guest_driver.http import GaveUp, HttpGuest, TimedRequest, request_label
 
 FRONT_DOOR = 1001
 SURNAME = "Benchley"
 # Every benchmark guest comes from 127.0.0.1; real guests come from their own phones.
 NO_LOOKUP_LIMITS = {"LOOKUP_LIMIT_PER_IP_MINUTE": 1_000_000, "LOOKUP_LIMIT_PER_IP_HOUR": 1_000_000}
-# (name, settings): the design, and the synchronous baseline whose Confirm waits for the PIN.
+
+
+@dataclass(frozen=True)
+class Server:
+    name: str
+    settings: dict
+    confirm_at_once: bool  # the guests spend their think time on page 2, then go straight to Confirm
+
+
 SERVERS = [
-    ("background PIN", {"START_PIN_AT": "details"}),
-    ("PIN at Confirm", {"START_PIN_AT": "confirm", "CONFIRM_WAIT_SECONDS": 120}),
+    # The design: the PIN is made while the guest reads pages 3 and 4.
+    Server("background PIN", {}, confirm_at_once=False),
+    # The synchronous baseline: the PIN is still started by page 2, but the guest confirms the
+    # instant page 2 is posted, and Confirm holds the request until the PIN is on the locks.
+    Server("PIN at Confirm", {"CONFIRM_WAIT_SECONDS": 120}, confirm_at_once=True),
 ]
-# The order pages are listed in; any other page a guest meets is listed after them.
-PAGES = [
-    "GET /", "POST /", "GET /details", "POST /details", "GET /parking", "POST /parking", "GET /review",
-    "POST /confirm", "GET /almost-ready", "GET /api/check-ins/<id>/status", "GET /room/<token>",
-]
+
+
+@dataclass
+class GuestOutcome:
+    reference: str
+    requests: list[TimedRequest] = field(default_factory=list)  # every request, in order
+    confirm_wait: float | None = None  # POST /confirm until the room page has arrived
+    pin: str | None = None
+    problem: str | None = None  # why the guest has no PIN: "failed" (contact page) or what went wrong
+
+
+def check_in(base_url: str, reference: str, surname: str, think: float, deadline: float,
+             confirm_at_once: bool = False) -> GuestOutcome:
+    """Pages 1 to 5 for one guest, pausing `think` seconds over pages 3 and 4; never raises.
+
+    With confirm_at_once the guest pauses on page 2 instead, then goes through to Confirm at once.
+    Half the guests come by car, so both buttons of page 3 are used.
+    """
+    answers = Answers(reference, surname, f"Alex {surname}", "+44 20 7946 0123", f"guest{reference}@example.com",
+                      car_registration="AB12 CDE" if int(reference) % 2 else None)
+    guest = HttpGuest(base_url, deadline)
+    outcome = GuestOutcome(reference, guest.requests)
+    on_page_2, on_page_3, on_page_4 = (think, 0.0, 0.0) if confirm_at_once else (0.0, think / 2, think / 2)
+    try:
+        guest.open()
+        guest.find_booking(answers.reference, answers.surname)
+        guest.pause(on_page_2)
+        guest.give_details(answers)
+        guest.pause(on_page_3)
+        guest.park(answers)
+        guest.pause(on_page_4)
+        confirmed_at = time.perf_counter()
+        guest.confirm()
+        guest.wait_for_room()
+        waited = time.perf_counter() - confirmed_at
+        if guest.on(CONTACT):
+            outcome.problem = "failed"
+        elif guest.pin() is None:
+            raise GaveUp(f"ended on {request_label('GET', guest.path)} without a PIN")
+        else:
+            outcome.confirm_wait = waited
+            outcome.pin = guest.pin()
+    except (GaveUp, requests.RequestException) as error:
+        outcome.problem = str(error) or type(error).__name__
+    finally:
+        guest.close()
+    return outcome
 
 
 @dataclass
@@ -65,7 +122,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--guests", type=int, default=10, help="guests checking in at once (default 10)")
     parser.add_argument("--latency", type=float, default=1.5, help="seconds per lock command (default 1.5)")
     parser.add_argument("--think", type=float, default=8.0,
-                        help="seconds a guest spends on pages 3 and 4 together (default 8); 0 is also run")
+                        help="seconds a guest spends on pages 3 and 4 together, the baseline's on page 2 "
+                             "(default 8); 0 is also run")
     parser.add_argument("--timeout", type=float, help="overall bound in seconds (default: twice the expected run)")
     args = parser.parse_args()
     if not 1 <= args.guests <= 999 or args.latency < 0 or args.think < 0:
@@ -112,30 +170,30 @@ def prepare_database(directory: Path, all_references: list[str]) -> str:
     return database_uri
 
 
-def run_scenario(base_url: str, refs: list[str], think: float, deadline: float) -> Scenario:
+def run_scenario(base_url: str, refs: list[str], think: float, deadline: float, confirm_at_once: bool) -> Scenario:
     """Every guest at once, each in a thread with their own session."""
     started = time.monotonic()
     pool = ThreadPoolExecutor(max_workers=len(refs))
     try:
-        outcomes = list(pool.map(lambda ref: check_in(base_url, ref, SURNAME, think, deadline), refs))
+        outcomes = list(pool.map(lambda ref: check_in(base_url, ref, SURNAME, think, deadline, confirm_at_once), refs))
     finally:
         # Interrupted, do not wait for the guests: stopping the server ends their requests.
         pool.shutdown(wait=False, cancel_futures=True)
     return Scenario(think, outcomes, time.monotonic() - started)
 
 
-def run_server(name: str, settings: dict, args: argparse.Namespace, deadline: float, directory: Path) -> ServerRun:
+def run_server(spec: Server, args: argparse.Namespace, deadline: float, directory: Path) -> ServerRun:
     """One gunicorn with these settings: a scenario with think time, then one without."""
     directory.mkdir()
     thinks = sorted({args.think, 0.0}, reverse=True)
     database_uri = prepare_database(directory, [ref for n in range(len(thinks)) for ref in references(n, args.guests)])
-    settings = {"LOCK_BACKEND": "simulated", **NO_LOOKUP_LIMITS, **settings}
+    settings = {"LOCK_BACKEND": "simulated", **NO_LOOKUP_LIMITS, **spec.settings}
     with run_gunicorn(directory, database_uri, lock_latency=args.latency, settings=settings) as server:
-        scenarios = [run_scenario(server.base_url, references(n, args.guests), think, deadline)
+        scenarios = [run_scenario(server.base_url, references(n, args.guests), think, deadline, spec.confirm_at_once)
                      for n, think in enumerate(thinks)]
         memory = worker_peak_kib(server.pid)
     outcomes = [outcome for scenario in scenarios for outcome in scenario.outcomes]
-    return ServerRun(name, scenarios, memory, lock_problems(directory / "checkin.sqlite", outcomes))
+    return ServerRun(spec.name, scenarios, memory, lock_problems(directory / "checkin.sqlite", outcomes))
 
 
 def worker_peak_kib(master_pid: int) -> dict[int, int]:
@@ -200,9 +258,9 @@ def print_pages(run: ServerRun) -> None:
     latencies: dict[str, list[float]] = {}
     for scenario in run.scenarios:
         for outcome in scenario.outcomes:
-            for label, latency in outcome.requests:
-                latencies.setdefault(label, []).append(latency)
-    order = [page for page in PAGES if page in latencies] + sorted(set(latencies) - set(PAGES))
+            for request in outcome.requests:
+                latencies.setdefault(request.label, []).append(request.seconds)
+    order = list(latencies)  # in the order the guests first asked for each page
     latencies["all requests"] = [latency for page in order for latency in latencies[page]]
     rows = []
     for page in [*order, "all requests"]:
@@ -248,8 +306,7 @@ def main() -> int:
     print(f"Expected about {expected_seconds(args):.0f} s plus start-up; giving up after {args.timeout:.0f} s.\n",
           flush=True)
     with tempfile.TemporaryDirectory(prefix="checkin-benchmark-") as workdir:
-        runs = [run_server(name, settings, args, deadline, Path(workdir, f"server-{n}"))
-                for n, (name, settings) in enumerate(SERVERS)]
+        runs = [run_server(spec, args, deadline, Path(workdir, f"server-{n}")) for n, spec in enumerate(SERVERS)]
     print_report(args, runs, time.monotonic() - started)
     everyone_in = all(o.pin for run in runs for s in run.scenarios for o in s.outcomes)
     return 0 if everyone_in and not any(run.lock_problems for run in runs) else 1

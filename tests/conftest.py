@@ -12,6 +12,24 @@ from checkin.locks import PasscodeOnLock
 from checkin.models import SimulatedPasscode
 from checkin.services.demo import load_demo_data
 from databases import database_uri_for, drop_databases
+from guest_driver import (
+    CAR_REGISTRATION,
+    CONFIRM,
+    CONTINUE,
+    DETAILS,
+    EMAIL,
+    FIND_BOOKING,
+    FIND_MY_BOOKING,
+    FULL_NAME,
+    NO_CAR,
+    PARKING,
+    PHONE,
+    REFERENCE,
+    REVIEW,
+    SURNAME,
+    GuestPage,
+)
+from guest_driver.http import form_data
 from lock_doubles import ScriptedLockCloud, use_lock_cloud
 
 TEST_CONFIG = {
@@ -102,27 +120,39 @@ def csrf_token(response) -> str:
 
 
 class Guest:
-    """A guest walking the check-in pages through the test client, CSRF included."""
+    """A guest walking the check-in pages through the test client.
+
+    The steps are guest_driver's: fields and buttons found by their labels on the rendered page,
+    in the page's language, the CSRF token as the form holds it. Responses are returned as they
+    come (redirects not followed), for the test to check.
+    """
 
     def __init__(self, client):
         self.client = client
 
     def post_form(self, path: str, data: dict, get_path: str | None = None, **kwargs):
+        """Post raw form data with the CSRF token of the page at get_path (default: path)."""
         page = self.client.get(get_path or path)
         return self.client.post(path, data={"csrf_token": csrf_token(page), **data}, **kwargs)
 
+    def press(self, page: GuestPage, labelled: dict[str, str], button: str, **kwargs):
+        """On `page`, fill fields by label and press a button by label (guest_driver's msgids)."""
+        action, data = form_data(self.client.get(page.path).get_data(as_text=True), labelled, button)
+        return self.client.post(action or page.path, data=data, **kwargs)
+
     def find_booking(self, reference="40321", surname="Testington", **kwargs):
-        return self.post_form("/", {"reference": reference, "surname": surname}, **kwargs)
+        return self.press(FIND_BOOKING, {REFERENCE: reference, SURNAME: surname}, FIND_MY_BOOKING, **kwargs)
 
     def give_details(self, full_name="Alex Testington", phone="+44 20 7946 0123", email="alex@example.com", **kw):
-        return self.post_form("/details", {"full_name": full_name, "phone": phone, "email": email}, **kw)
+        return self.press(DETAILS, {FULL_NAME: full_name, PHONE: phone, EMAIL: email}, CONTINUE, **kw)
 
     def give_parking(self, registration=None, **kwargs):
-        data = {"no_car": "I don't have a car"} if registration is None else {"car_registration": registration}
-        return self.post_form("/parking", data, **kwargs)
+        if registration is None:
+            return self.press(PARKING, {}, NO_CAR, **kwargs)
+        return self.press(PARKING, {CAR_REGISTRATION: registration}, CONTINUE, **kwargs)
 
     def confirm(self, **kwargs):
-        return self.post_form("/confirm", {}, get_path="/review", **kwargs)
+        return self.press(REVIEW, {}, CONFIRM, **kwargs)
 
     def check_in(self, reference="40321", surname="Testington"):
         """Pages 1 to 4; returns the response to Confirm."""

@@ -14,7 +14,8 @@ class ScriptedLockCloud(SimulatedLockCloud):
 
     `failures` maps (operation, ttlock lock id) to a list of exceptions raised in turn by the
     next calls; `write_then_fail` makes an add write the code and then raise, as a timed-out
-    call that succeeded on the lock does. While `gate` is clear, adds wait for it.
+    call that succeeded on the lock does. While `gate` is clear, adds wait for it, at most
+    `gate_seconds`.
     """
 
     def __init__(self):
@@ -25,6 +26,7 @@ class ScriptedLockCloud(SimulatedLockCloud):
         self.write_then_fail: dict[int, list[Exception]] = {}
         self.gate = threading.Event()
         self.gate.set()
+        self.gate_seconds = 10.0
         self.calls: list[tuple[str, int, str | int]] = []
 
     def _scripted(self, operation: str, lock_id: int) -> None:
@@ -33,7 +35,7 @@ class ScriptedLockCloud(SimulatedLockCloud):
             raise pending.pop(0)
 
     def add_passcode(self, lock_id, pin, name, valid_from, valid_until):
-        assert self.gate.wait(10), "test gate never opened"
+        assert self.gate.wait(self.gate_seconds), "test gate never opened"
         self.calls.append(("add", lock_id, pin))
         self._scripted("add", lock_id)
         passcode_id = super().add_passcode(lock_id, pin, name, valid_from, valid_until)

@@ -13,9 +13,18 @@ from pathlib import Path
 import pytest
 import requests
 
-from benchmarks.checkin_flow import NO_LOOKUP_LIMITS, SURNAME, lock_problems, prepare_database, references
-from benchmarks.guest_flow import PIN, GuestOutcome, TimedPhone, check_in, expect, wait_on_almost_ready
+from benchmarks.checkin_flow import (
+    NO_LOOKUP_LIMITS,
+    SURNAME,
+    GuestOutcome,
+    check_in,
+    lock_problems,
+    prepare_database,
+    references,
+)
 from benchmarks.gunicorn_server import run_gunicorn
+from guest_driver import CONFIRM, PARKING, REVIEW, ROOM, Answers
+from guest_driver.http import HttpGuest, form_data
 
 pytestmark = pytest.mark.gunicorn
 RUN_SECONDS = 60
@@ -34,14 +43,12 @@ def worker_pids(master_pid: int) -> list[int]:
     return pids
 
 
-def give_details(base_url: str, reference: str):
-    """Pages 1 and 2 for one guest: the PIN job starts. Returns the outcome, the phone and page 3."""
-    outcome = GuestOutcome(reference)
-    phone = TimedPhone(base_url, time.monotonic() + RUN_SECONDS, outcome)
-    page = phone.submit(phone.get("/"), {"reference": reference, "surname": SURNAME})
-    page = phone.submit(page, {"full_name": "Alex Guest", "phone": "+44 20 7946 0123", "email": "a@example.com"})
-    expect(page, "/parking")
-    return outcome, phone, page
+def give_details(base_url: str, reference: str) -> HttpGuest:
+    """Pages 1 and 2 for one guest: the PIN job starts. Returns the guest, on page 3."""
+    guest = HttpGuest(base_url, time.monotonic() + RUN_SECONDS)
+    guest.up_to_parking(Answers(reference, SURNAME, "Alex Guest", "+44 20 7946 0123", "a@example.com"))
+    guest.expect(PARKING)
+    return guest
 
 
 def test_twenty_guests_at_once_all_get_one_code_per_lock(tmp_path):
@@ -62,17 +69,18 @@ def test_guest_reaches_the_room_after_every_worker_is_killed_mid_job(tmp_path, k
     (reference,) = references(0, 1)
     database_uri = prepare_database(tmp_path, [reference])
     with run_gunicorn(tmp_path, database_uri, lock_latency=1.0) as server:
-        outcome, phone, page = give_details(server.base_url, reference)
+        guest = give_details(server.base_url, reference)
         time.sleep(kill_after)
         doomed = worker_pids(server.pid)
         for pid in doomed:
             os.kill(pid, signal.SIGKILL)
         # gunicorn's master starts new workers; the guest carries on as if nothing happened.
-        page = phone.submit(page, {"no_car": "I don't have a car"})
-        expect(page, "/review")
-        page = wait_on_almost_ready(phone, phone.submit(page, {}, action="/confirm"))
-        assert page.url.split("/")[-2] == "room", (page.url, server.log()[-3000:])
-        outcome.pin = PIN.search(page.text).group(1)
+        guest.no_car()
+        guest.expect(REVIEW)
+        guest.confirm()
+        guest.wait_for_room()
+        assert guest.on(ROOM) and guest.pin(), (guest.response.url, server.log()[-3000:])
+        outcome = GuestOutcome(reference, pin=guest.pin())
         assert not set(doomed) & set(worker_pids(server.pid))
         assert "Resumed an abandoned PIN job" in server.log()
     assert lock_problems(tmp_path / "checkin.sqlite", [outcome]) == []
@@ -82,23 +90,26 @@ def test_confirm_posted_twice_at_once_gives_one_stay_and_one_set_of_codes(tmp_pa
     (reference,) = references(0, 1)
     database_uri = prepare_database(tmp_path, [reference])
     with run_gunicorn(tmp_path, database_uri, lock_latency=0.3) as server:
-        outcome, phone, page = give_details(server.base_url, reference)
-        review = phone.submit(page, {"car_registration": "AB12 CDE"})
-        token = review.text.split('name="csrf_token" type="hidden" value="')[1].split('"')[0]
-        cookies = phone.session.cookies.get_dict()
+        guest = give_details(server.base_url, reference)
+        guest.give_car("AB12 CDE")
+        action, form = form_data(guest.response.text, {}, CONFIRM)  # Confirm, pressed in two tabs
+        cookies = guest.session.cookies.get_dict()
 
         def confirm(_):
             # Two tabs: each its own connection, the same session.
             with requests.Session() as tab:
                 tab.cookies.update(cookies)
-                response = tab.post(server.base_url + "/confirm", data={"csrf_token": token},
+                response = tab.post(server.base_url + action, data=form,
                                     allow_redirects=False, timeout=30, headers={"Connection": "close"})
                 return response.headers["Location"]
 
         with ThreadPoolExecutor(2) as pool:
             landings = list(pool.map(confirm, range(2)))
-        page = wait_on_almost_ready(phone, phone.get(landings[0]))
-        outcome.pin = PIN.search(page.text).group(1)
+        rooms = []
         for landing in landings:  # either tab ends on the same room page
-            assert wait_on_almost_ready(phone, phone.get(landing)).url == page.url
+            guest.open(landing)
+            guest.wait_for_room()
+            rooms.append(guest.response.url)
+        assert rooms[0] == rooms[1] and guest.on(ROOM) and guest.pin()
+        outcome = GuestOutcome(reference, pin=guest.pin())
     assert lock_problems(tmp_path / "checkin.sqlite", [outcome]) == []

@@ -8,8 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from benchmarks.checkin_flow import FRONT_DOOR, NO_LOOKUP_LIMITS, SURNAME, prepare_database, references
-from benchmarks.guest_flow import check_in
+from benchmarks.checkin_flow import FRONT_DOOR, NO_LOOKUP_LIMITS, SURNAME, check_in, prepare_database, references
 from benchmarks.gunicorn_server import run_gunicorn
 from fake_ttlock import FakeLock, FakeTTLock
 

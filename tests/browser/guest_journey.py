@@ -1,11 +1,10 @@
 """Every guest page in a real browser, reached the way a guest reaches it.
 
-The steps find fields by id, not by label, so they work in any language. `tour` walks to every
-page a guest can see and yields at each one, so a test can check each page where it stands.
-`walk_every_guest_page` does that once per test session on a small phone with text at 200%,
-and records on each page what the accessibility and page-weight tests check.
+The guest is guest_driver.browser's: it finds fields and buttons by their labels, in the page's
+language. `tour` walks to every page a guest can see and yields at each one, so a test can check
+each page where it stands. `walk_every_guest_page` does that once per test session on a small
+phone with text at 200%, and records on each page what the accessibility and page-weight tests check.
 """
-import re
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +15,8 @@ from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from conftest import Guest, make_app
+from guest_driver import ALEX, CONTINUE, EMAIL, FIND_MY_BOOKING, REFERENCE, SAM, SURNAME
+from guest_driver.browser import ALMOST_READY_PAGE, CONTACT_PAGE, ROOM_PAGE, BrowserGuest
 from live_server import serve_app
 from lock_doubles import ScriptedLockCloud, use_lock_cloud
 
@@ -24,7 +25,6 @@ from checkin.extensions import db
 from checkin.models import Booking
 from checkin.services.demo import load_demo_data
 
-ROOM_PAGE = re.compile(r"/room/[^/?#]+$")
 ROOM_2_DOOR = 2002
 FAILING_PATH = "/test-only/failure"
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -42,8 +42,6 @@ def serve_demo_app(folder, **overrides) -> Iterator[tuple[str, object, ScriptedL
         "TESTING": False,
         "SESSION_COOKIE_SECURE": False,
         "LOCK_QUEUE_DIR": str(folder / "lock-queues"),
-        # The PIN starts at Confirm, so a closed gate there shows "almost ready" however slow the tour.
-        "START_PIN_AT": "confirm",
         "CONFIRM_WAIT_SECONDS": 0.3,
         "LOOKUP_MISSES_PER_REFERENCE": 2,
         "LOOKUP_LIMIT_PER_IP_MINUTE": 100,
@@ -55,6 +53,7 @@ def serve_demo_app(folder, **overrides) -> Iterator[tuple[str, object, ScriptedL
         load_demo_data()
     cloud = ScriptedLockCloud()
     cloud.offline_lock_ids = {ROOM_2_DOOR}
+    cloud.gate_seconds = 60.0  # the tour checks four pages while the gate is shut
     use_lock_cloud(app, cloud)
 
     def fail():
@@ -78,56 +77,6 @@ def new_phone(browser: Browser, init_script: str | None = None, **options) -> Br
     if init_script:
         context.add_init_script(init_script)
     return context
-
-
-# The steps, by element id.
-
-
-def find_booking(page: Page, base_url: str, reference="40321", surname="Testington") -> None:
-    page.goto(base_url + "/")
-    enter_booking(page, reference, surname)
-
-
-def submit(page: Page, selector="#submit") -> None:
-    """Press a form's button and wait for the next page to load (after any redirect)."""
-    with page.expect_navigation():
-        page.click(selector)
-
-
-def enter_booking(page: Page, reference="40321", surname="Testington") -> None:
-    page.fill("#reference", reference)
-    page.fill("#surname", surname)
-    submit(page)
-
-
-def give_details(page: Page) -> None:
-    page.fill("#full_name", "Alex Testington")
-    page.fill("#phone", "+44 20 7946 0123")
-    page.fill("#email", "alex@example.com")
-    submit(page)
-
-
-def give_car(page: Page, registration="AB12 CDE") -> None:
-    page.fill("#car_registration", registration)
-    submit(page)
-
-
-def no_car(page: Page) -> None:
-    submit(page, "#no_car")
-
-
-def confirm(page: Page) -> None:
-    submit(page, "form[action$='/confirm'] [type=submit]")
-
-
-def check_in(page: Page, base_url: str, reference="40321", surname="Testington") -> str:
-    """Pages 1 to 4 and Confirm; returns the room page's address."""
-    find_booking(page, base_url, reference, surname)
-    give_details(page)
-    no_car(page)
-    confirm(page)
-    page.wait_for_url(ROOM_PAGE)
-    return page.url
 
 
 def room_link(app, reference="40321", surname="Testington") -> str:
@@ -158,32 +107,35 @@ def tour(
     The first phone checks in (with a wait on "almost ready"), a second sees the problem pages;
     `phone` holds new_phone's options for both, and `prepare(context)` runs on each before use.
     """
-    guest = new_phone(browser, **phone)
+    phone_one = new_phone(browser, **phone)
     if prepare:
-        prepare(guest)
+        prepare(phone_one)
     try:
-        page = guest.new_page()
-        page.goto(base_url + "/")
+        page = phone_one.new_page()
+        guest = BrowserGuest(page, base_url)
+        guest.open()
         yield "find booking", page
-        submit(page)
+        guest.press(FIND_MY_BOOKING)
         yield "find booking, fields missing", page
-        enter_booking(page, surname="Nobody")  # the form is still there after a miss
+        guest.find_booking(surname="Nobody")  # the form is still there after a miss
         yield "find booking, not found", page
-        enter_booking(page)
+        guest.find_booking()
         yield "details", page
-        page.fill("#email", "not-an-email")
-        submit(page)
+        guest.fill(EMAIL, "not-an-email")
+        guest.press(CONTINUE)
         yield "details, with errors", page
-        give_details(page)
-        yield "parking", page
-        submit(page)
-        yield "parking, registration missing", page
-        give_car(page)
-        yield "review", page
 
-        cloud.gate.clear()  # the locks are slow today: Confirm shows "almost ready"
-        confirm(page)
-        expect(page).to_have_url(re.compile(r"/almost-ready$"))
+        # The locks are slow today: the PIN, started as page 2 is sent, waits at the gate until
+        # the guest has pressed Confirm, so Confirm shows "almost ready" however slow the tour.
+        cloud.gate.clear()
+        guest.give_details()
+        yield "parking", page
+        guest.press(CONTINUE)
+        yield "parking, registration missing", page
+        guest.give_car()
+        yield "review", page
+        guest.confirm()
+        expect(page).to_have_url(ALMOST_READY_PAGE)
         yield "almost ready", page
         cloud.gate.set()
         page.wait_for_url(ROOM_PAGE)
@@ -193,40 +145,47 @@ def tour(
         page.click("details.help > summary")
         yield "room, code not working", page
     finally:
-        guest.close()
+        cloud.gate.set()
+        phone_one.close()
 
     stranger = new_phone(browser, **phone)
     if prepare:
         prepare(stranger)
     try:
         page = stranger.new_page()
-        find_booking(page, base_url)
+        guest = BrowserGuest(page, base_url)
+        guest.open()
+        guest.find_booking()
         yield "already checked in", page
-        find_booking(page, base_url, "40324", "Placeholder")
+        guest.open()
+        guest.find_booking("40324", "Placeholder")
         yield "cancelled", page
-        find_booking(page, base_url, "40323", "Exampleford")
+        guest.open()
+        guest.find_booking("40323", "Exampleford")
         yield "too early", page
 
         # Room 2's lock is offline: this guest ends on the contact page.
-        check_in_failing(page, base_url)
+        guest.up_to_confirm(SAM)
+        page.wait_for_url(CONTACT_PAGE)
         yield "contact", page
 
         with app.app_context():
             yesterday = property_today() - timedelta(days=1)
         change_booking(app, "40322", check_in_date=yesterday - timedelta(days=1), check_out_date=yesterday)
-        find_booking(page, base_url, "40322", "Sampleton")
+        guest.open()
+        guest.find_booking(SAM.reference, SAM.surname)
         yield "stay ended", page
 
-        find_booking(page, base_url, "40323", "Wrong")
-        for surname in ("Wronger", "Wrongest"):
-            enter_booking(page, "40323", surname)  # the form is still there after a miss
+        guest.open()
+        for surname in ("Wrong", "Wronger", "Wrongest"):
+            guest.find_booking("40323", surname)  # the form is still there after a miss
         yield "too many tries", page
 
-        page.goto(base_url + "/")
-        page.fill("#reference", "40321")
-        page.fill("#surname", "Testington")
+        guest.open()
+        guest.fill(REFERENCE, ALEX.reference)
+        guest.fill(SURNAME, ALEX.surname)
         page.eval_on_selector("input[name=csrf_token]", "input => { input.value = 'stale'; }")
-        submit(page)
+        guest.press(FIND_MY_BOOKING)
         yield "expired form", page
 
         page.goto(base_url + "/no-such-page")
@@ -238,14 +197,6 @@ def tour(
         yield "410", page
     finally:
         stranger.close()
-
-
-def check_in_failing(page: Page, base_url: str) -> None:
-    find_booking(page, base_url, "40322", "Sampleton")
-    give_details(page)
-    no_car(page)
-    confirm(page)
-    page.wait_for_url(re.compile(r"/contact$"))
 
 
 # One walk, two tests: what each page looked like to axe, at 320 px with text at 200%, and on the wire.

@@ -3,7 +3,9 @@ and the whole check-in works by keyboard alone."""
 import pytest
 from playwright.sync_api import Page, expect
 
-from .guest_journey import ROOM_PAGE, new_phone, serve_demo_app, walk_every_guest_page
+from guest_driver.browser import ROOM_PAGE
+
+from .guest_journey import new_phone, serve_demo_app, walk_every_guest_page
 
 pytestmark = pytest.mark.browser
 

@@ -4,64 +4,18 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 
 from conftest import codes_on
 from live_server import LOOPBACK
 
+from guest_driver import CONFIRM, PARKING, REVIEW
+from guest_driver.browser import ALMOST_READY_PAGE, CONTACT_PAGE, ROOM_PAGE, BrowserGuest
 
 pytestmark = pytest.mark.browser
 
 FRONT_DOOR, ROOM_1_DOOR = 1001, 2001
-ROOM_PAGE = re.compile(r"/room/[^/?#]+$")
 FOUR_DIGITS = re.compile(r"^[0-9]{4}$")
-
-
-# The guest's steps, page by page, as a person on a phone would take them.
-
-
-def find_booking(page: Page, base_url: str, reference="40321", surname="Testington") -> None:
-    page.goto(base_url + "/")
-    expect(page.get_by_role("heading", name="Find your booking")).to_be_visible()
-    page.get_by_label("Booking reference").fill(reference)
-    page.get_by_label("Surname").fill(surname)
-    page.get_by_role("button", name="Find my booking").click()
-
-
-def give_details(page: Page) -> None:
-    expect(page.get_by_role("heading", name="Your details")).to_be_visible()
-    page.get_by_label("Full name").fill("Alex Testington")
-    page.get_by_label("Phone").fill("+44 20 7946 0123")
-    page.get_by_label("Email").fill("alex@example.com")
-    page.get_by_role("button", name="Continue").click()
-    # From here the PIN is being made in the background.
-
-
-def arrive_at_parking(page: Page) -> None:
-    expect(page.get_by_role("heading", name="Are you bringing a car?")).to_be_visible()
-
-
-def give_car(page: Page, registration="AB12 CDE") -> None:
-    page.get_by_label("Car registration").fill(registration)
-    page.get_by_role("button", name="Continue", exact=True).click()
-
-
-def arrive_at_review(page: Page) -> None:
-    expect(page.get_by_role("heading", name="Check your answers")).to_be_visible()
-
-
-def press_confirm(page: Page) -> None:
-    page.get_by_role("button", name="Confirm and get my door code").click()
-
-
-def rush_to_confirm(page: Page, base_url: str) -> None:
-    """Pages 1 to 4 without a pause."""
-    find_booking(page, base_url)
-    give_details(page)
-    arrive_at_parking(page)
-    page.get_by_role("button", name="I don't have a car").click()
-    arrive_at_review(page)
-    press_confirm(page)
 
 
 def pins_and_names_on(app, ttlock_id: int) -> list[tuple[str, str]]:
@@ -79,18 +33,20 @@ def assert_stayed_on_loopback(urls: list[str]) -> None:
 def test_unhurried_guest_finds_the_door_code_ready_the_moment_they_confirm(page, live_app, requested_urls):
     # 3 s per lock command: 6 s for the front door and the room, started when page 2 is sent.
     base_url, app = live_app(SIMULATED_LOCK_LATENCY=3.0)
-    find_booking(page, base_url)
-    give_details(page)
+    guest = BrowserGuest(page, base_url)
+    guest.open()
+    guest.find_booking()
+    guest.give_details()  # from here the PIN is being made in the background
 
     # About 8 s reading pages 3 and 4, longer than the locks take.
-    arrive_at_parking(page)
+    guest.on(PARKING)
     page.wait_for_timeout(4_000)
-    give_car(page)
-    arrive_at_review(page)
+    guest.give_car()
+    guest.on(REVIEW)
     page.wait_for_timeout(4_000)
 
     started = time.monotonic()
-    press_confirm(page)
+    guest.press(CONFIRM)  # on the review page already: only the press is timed
     page.locator(".pin").wait_for(state="visible")
     waited = time.monotonic() - started
 
@@ -106,9 +62,9 @@ def test_unhurried_guest_finds_the_door_code_ready_the_moment_they_confirm(page,
 def test_fast_guest_waits_on_almost_ready_and_moves_on_to_the_room_by_itself(page, live_app, requested_urls):
     # About 3 s for both locks, but Confirm waits only 0.5 s.
     base_url, app = live_app(SIMULATED_LOCK_LATENCY=1.5, CONFIRM_WAIT_SECONDS=0.5)
-    rush_to_confirm(page, base_url)
+    BrowserGuest(page, base_url).up_to_confirm()
 
-    expect(page).to_have_url(re.compile(r"/almost-ready$"))
+    expect(page).to_have_url(ALMOST_READY_PAGE)
     expect(page.get_by_role("heading", level=1)).to_have_text("Your door code is almost ready")
 
     # No click: the page moves on when the PIN is on both locks.
@@ -125,9 +81,9 @@ def test_guest_whose_room_lock_is_offline_is_sent_to_the_owner_with_no_code_left
 ):
     # Room 1's gateway is down: the front door gets the code first, then the room lock fails.
     base_url, app = live_app(SIMULATED_LOCK_LATENCY=0.05, SIMULATED_LOCK_OFFLINE=[ROOM_1_DOOR])
-    rush_to_confirm(page, base_url)
+    BrowserGuest(page, base_url).up_to_confirm()
 
-    page.wait_for_url(re.compile(r"/contact$"), timeout=15_000)
+    page.wait_for_url(CONTACT_PAGE, timeout=15_000)
     expect(page.get_by_role("heading", level=1)).to_have_text("We couldn't set up your door code")
     expect(page.locator(".reference")).to_have_text("40321")
     expect(page.locator('a[href^="tel:"]')).to_have_count(1)

@@ -8,15 +8,9 @@ from playwright.sync_api import expect
 from checkin.extensions import db
 from checkin.models import Booking
 
-from .guest_journey import (
-    ROOM_PAGE,
-    confirm,
-    enter_booking,
-    give_details,
-    new_phone,
-    no_car,
-    serve_demo_app,
-)
+from guest_driver.browser import ROOM_PAGE, BrowserGuest
+
+from .guest_journey import new_phone, serve_demo_app
 
 pytestmark = pytest.mark.browser
 
@@ -43,8 +37,8 @@ LANGUAGES = {
 @pytest.fixture(scope="module")
 def demo_server(tmp_path_factory):
     """One server for the module (the tests are quicker); each test resets the demo."""
-    # The PIN is made as page 2 is posted, as in production, and the lock cloud is instant.
-    with serve_demo_app(tmp_path_factory.mktemp("languages"), START_PIN_AT="details") as (base_url, app, _):
+    # The lock cloud is instant: the PIN is ready by the time the guest confirms.
+    with serve_demo_app(tmp_path_factory.mktemp("languages")) as (base_url, app, _):
         yield base_url, app
 
 
@@ -61,16 +55,17 @@ def test_guest_checks_in_in_their_browsers_language(browser, demo_app, accept_la
     phone = new_phone(browser, locale=accept_language, service_workers="block")
     try:
         page = phone.new_page()
-        page.goto(base_url + "/")
+        guest = BrowserGuest(page, base_url)  # it reads every label in the page's language
+        guest.open()
         expect(page.locator("html")).to_have_attribute("lang", html_lang)
         expect(heading(page)).to_have_text(headings[0])
-        enter_booking(page)
+        guest.find_booking()
         expect(heading(page)).to_have_text(headings[1])
-        give_details(page)
+        guest.give_details()
         expect(heading(page)).to_have_text(headings[2])
-        no_car(page)
+        guest.no_car()
         expect(heading(page)).to_have_text(headings[3])
-        confirm(page)
+        guest.confirm()
         page.wait_for_url(ROOM_PAGE)
 
         expect(page.locator("#pin-heading")).to_have_text(pin_heading)
