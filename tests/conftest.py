@@ -1,4 +1,5 @@
 """Fixtures: a fresh app on a temp-file SQLite database per test, and a guest who walks the steps."""
+import os
 import re
 
 import pytest
@@ -10,9 +11,14 @@ from checkin.locks.simulated import SimulatedLockCloud
 from checkin.services.demo import load_demo_data
 from lock_doubles import ScriptedLockCloud, use_lock_cloud
 
+# The suite runs on its own settings, whatever CHECKIN_* variables the shell running it has.
+for _name in [name for name in os.environ if name.startswith("CHECKIN_")]:
+    del os.environ[_name]
+
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key-that-is-long-enough",
+    "LOCK_BACKEND": "simulated",
     "SESSION_COOKIE_SECURE": False,
     "SIMULATED_LOCK_LATENCY": 0.0,
     "PIN_RETRY_DELAY_SECONDS": 0.0,

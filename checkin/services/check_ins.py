@@ -70,7 +70,7 @@ def save_guest_details(check_in: CheckIn, full_name: str, phone: str, email: str
     check_in.phone = phone
     check_in.email = email
     db.session.commit()
-    if current_app.config["START_PIN_AT"] == "details":
+    if current_app.config.get("START_PIN_AT", "details") == "details":
         start_pin_generation(check_in)
 
 
