@@ -235,11 +235,11 @@ def test_rejected_refresh_token_means_logging_in_again(ctx, cloud, mocked):
 @pytest.mark.parametrize(
     ("errcode", "kind", "words"),
     [
-        (-3003, LockBusy, "gateway for lock 'Front door' (TTLock id 4242) is busy"),
-        (-3037, LockBusy, "Lock 'Front door' (TTLock id 4242) is busy"),
+        (-3003, LockBusy, "gateway for Front door (4242) is busy"),
+        (-3037, LockBusy, "Front door (4242) is busy"),
         (1, LockBusy, "could not finish"),
         (90000, LockBusy, "internal error"),
-        (-3002, LockUnreachable, "gateway for lock 'Front door' (TTLock id 4242) is offline"),
+        (-3002, LockUnreachable, "gateway for Front door (4242) is offline"),
         (-2012, LockUnreachable, "no working gateway"),
         (-3036, LockUnreachable, "is offline"),
         (-3007, DuplicatePasscode, "already holds this PIN"),
@@ -288,7 +288,7 @@ def test_unknown_errcode_is_not_retried_and_hides_anything_like_a_token(ctx, clo
     assert type(raised.value) is LockCloudError
     assert raised.value.retryable is False
     assert raised.value.reason == (
-        "TTLock refused the request for lock 'Front door' (TTLock id 4242): storage full [hidden] (TTLock error -4056)."
+        "TTLock refused the request for Front door (4242): storage full [hidden] (TTLock error -4056)."
     )
     assert len(mocked.calls) == 1
 

@@ -11,6 +11,8 @@ from ..extensions import db
 from ..models import Lock
 from ..services.owner_alerts import alert_lock_problem, finish_sending
 from . import LockCloudError, LockInfo, lock_cloud
+from .names import lock_label
+from .simulated import SimulatedLockCloud
 
 locks_group = AppGroup("locks", help="See and check the locks on the TTLock account.")
 
@@ -23,6 +25,7 @@ def init_app(app: Flask) -> None:
 @locks_group.command("list")
 def list_locks_command():
     """List the account's locks: TTLock id, name, gateway, battery."""
+    _say_if_simulated()
     try:
         locks = lock_cloud().list_locks()
     except LockCloudError as error:
@@ -40,6 +43,7 @@ def list_locks_command():
 @locks_group.command("check")
 def check_locks_command():
     """Check each lock in the app: on the account, with a gateway, in the property's time zone."""
+    _say_if_simulated()
     # Read the rows, then end the transaction: none may stay open across the cloud calls.
     locks = [(lock.name, lock.ttlock_id) for lock in db.session.scalars(select(Lock).order_by(Lock.name))]
     db.session.commit()
@@ -52,15 +56,31 @@ def check_locks_command():
     troubled = 0
     for name, ttlock_id in locks:
         problems = _problems_with(ttlock_id, on_account.get(ttlock_id))
-        click.echo(f"{name} (TTLock id {ttlock_id}): {'needs attention' if problems else 'OK'}")
+        label = lock_label(name, ttlock_id)
+        click.echo(f"{label}: {'needs attention' if problems else 'OK'}")
         for problem in problems:
             click.echo(f"  - {problem}")
-            alert_lock_problem(name, problem)
+            alert_lock_problem(label, problem)
         troubled += bool(problems)
     finish_sending()
     if troubled:
         raise click.ClickException(f"{troubled} of {len(locks)} locks need attention (see above).")
-    click.echo("Every lock is ready for guest PINs.")
+    if _simulated():
+        click.echo("Every simulated lock answers; no real lock was checked (LOCK_BACKEND is simulated).")
+    else:
+        click.echo("Every lock is ready for guest PINs.")
+
+
+def _simulated() -> bool:
+    return isinstance(lock_cloud(), SimulatedLockCloud)
+
+
+def _say_if_simulated() -> None:
+    if _simulated():
+        click.echo(
+            "WARNING: LOCK_BACKEND is simulated: these are the demo's made-up locks, not your TTLock "
+            "account, and guests' PINs open no real door. Set LOCK_BACKEND to ttlock for real locks."
+        )
 
 
 def _problems_with(ttlock_id: int, listed: LockInfo | None) -> list[str]:

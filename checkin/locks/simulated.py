@@ -30,6 +30,7 @@ from . import (
     PasscodeOnLock,
 )
 from .gateway_queue import GatewayQueue, queue_directory
+from .names import label_for_lock_id
 
 
 class SimulatedLockCloud(LockCloud):
@@ -58,7 +59,7 @@ class SimulatedLockCloud(LockCloud):
         with self._gateway_queue().turn(), self._gateway_in_use():
             time.sleep(self.latency_seconds)
             if lock_id in self.offline_lock_ids or self._random.random() < self.failure_rate:
-                raise LockUnreachable(f"The gateway for lock {lock_id} is offline (simulated).")
+                raise LockUnreachable(f"The gateway for {label_for_lock_id(lock_id)} is offline (simulated).")
             yield
 
     @contextmanager
@@ -93,7 +94,7 @@ class SimulatedLockCloud(LockCloud):
                 db.session.commit()
             except IntegrityError:
                 db.session.rollback()
-                raise DuplicatePasscode(f"Lock {lock_id} already holds that PIN.") from None
+                raise DuplicatePasscode(f"{label_for_lock_id(lock_id)} already holds that PIN.") from None
             return code.id
 
     def delete_passcode(self, lock_id: int, passcode_id: int) -> None:
@@ -130,7 +131,7 @@ class SimulatedLockCloud(LockCloud):
         info = None if lock is None else _simulated_info(lock)
         db.session.commit()
         if info is None:
-            raise LockConfigurationError(f"Lock {lock_id} does not exist (simulated, TTLock error -1003).")
+            raise LockConfigurationError(f"{label_for_lock_id(lock_id)} does not exist (simulated, TTLock error -1003).")
         return info
 
     @staticmethod

@@ -13,14 +13,14 @@ from datetime import datetime, timedelta
 
 import requests
 from sqlalchemy import select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..clock import to_epoch_ms, utc_now
 from ..extensions import db
-from ..models import Lock, TTLockToken
+from ..models import TTLockToken
 from . import LockBusy, LockCloud, LockCloudError, LockConfigurationError, LockInfo, PasscodeOnLock
 from .gateway_queue import GatewayQueue, exclusive_file_lock, queue_directory
+from .names import label_for_lock_id
 from .ttlock_errors import error_for
 
 log = logging.getLogger(__name__)
@@ -131,7 +131,7 @@ class TTLockCloud(LockCloud):
         except (KeyError, TypeError, ValueError):
             # The PIN may be on the lock: a retry meets -3007 and the caller finds it by PIN.
             raise LockBusy(
-                f"TTLock answered the new PIN for {self._lock_label(lock_id)} without a passcode id."
+                f"TTLock answered the new PIN for {label_for_lock_id(lock_id)} without a passcode id."
             ) from None
 
     def delete_passcode(self, lock_id: int, passcode_id: int) -> None:
@@ -243,18 +243,7 @@ class TTLockCloud(LockCloud):
         return body
 
     def _error(self, code: int, body: dict, lock_id: int | None) -> LockCloudError:
-        return error_for(code, body.get("errmsg"), self._lock_label(lock_id))
-
-    def _lock_label(self, lock_id: int | None) -> str:
-        """How the owner knows the lock: its name in the app and its TTLock id."""
-        if lock_id is None:
-            return "the lock"
-        try:
-            with Session(db.engine) as session:
-                name = session.scalar(select(Lock.name).where(Lock.ttlock_id == lock_id))
-        except SQLAlchemyError:
-            name = None  # the lock's error matters more than its name
-        return f"lock '{name}' (TTLock id {lock_id})" if name else f"lock {lock_id}"
+        return error_for(code, body.get("errmsg"), label_for_lock_id(lock_id))
 
     # Tokens. A separate session keeps token writes out of the caller's unit of work and
     # keeps every transaction shorter than any HTTP call.
