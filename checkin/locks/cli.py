@@ -48,7 +48,7 @@ def check_locks_command():
     locks = [(lock.name, lock.ttlock_id) for lock in db.session.scalars(select(Lock).order_by(Lock.name))]
     db.session.commit()
     if not locks:
-        raise click.ClickException("No locks are set up in the app yet: add them with `flask add-lock`.")
+        raise click.ClickException("No locks are set up in the app yet: add them with `flask --app wsgi add-lock`.")
     try:
         on_account = {info.lock_id: info for info in lock_cloud().list_locks()}
     except LockCloudError as error:
@@ -87,7 +87,7 @@ def _problems_with(ttlock_id: int, listed: LockInfo | None) -> list[str]:
     if listed is None:
         return [
             "It is not on the TTLock account, or the account is not its administrator. "
-            "Check its TTLock id against `flask locks list`."
+            "Check its TTLock id against `flask --app wsgi locks list`."
         ]
     problems = []
     if not listed.has_gateway:
