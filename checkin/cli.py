@@ -130,9 +130,9 @@ def check_config():
     """Print the effective settings (secrets hidden) and where each came from."""
     loaded = current_app.extensions["settings"]
     click.echo("# Every setting is valid. Effective values (secrets hidden):")
-    for key, value in loaded.settings:
+    for key, _ in loaded.settings:
         source = loaded.sources.get(key, "default")
-        click.echo(f"{key} = {masked(key, value)}  # {source}")
+        click.echo(f"{key} = {masked(key, current_app.config[key])}  # {source}")
     if loaded.passthrough:
         click.echo("# Passed to Flask and its extensions as given:")
         for key, (value, source) in sorted(loaded.passthrough.items()):

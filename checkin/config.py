@@ -10,7 +10,7 @@ import json
 import re
 from datetime import time
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -299,19 +299,19 @@ def masked(key: str, value: Any) -> str:
     if key in SECRET_SETTINGS or re.search(r"SECRET|PASSWORD|TOKEN", key):
         return f"<hidden, {len(str(value))} characters>"
     if isinstance(value, str) and "://" in value:
-        return repr(_masked_address(key, value))
+        return repr(_masked_address(value))
     if isinstance(value, time):
         return repr(value.isoformat(timespec="minutes"))
     return repr(value)
 
 
-def _masked_address(key: str, url: str) -> str:
+def _masked_address(url: str) -> str:
     """Hide an address's password; hide the path and query of a web hook or a calendar feed,
     which carry its token (only a server's root, like TTLOCK_BASE_URL, stays whole)."""
     parts = urlsplit(url)
-    netloc = parts.netloc
-    if parts.password:
-        netloc = netloc.replace(f":{parts.password}@", ":***@")
     if parts.scheme in ("http", "https", "webcal") and (parts.path.strip("/") or parts.query):
-        return urlunsplit((parts.scheme, netloc, "/***", "", ""))
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+        port = f":{parts.port}" if parts.port else ""
+        return f"{parts.scheme}://{parts.hostname}{port}/***"
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url

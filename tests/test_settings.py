@@ -234,6 +234,7 @@ def test_config_check_prints_the_settings_with_secrets_hidden(instance):
     assert "BOOKINGS_CALENDAR_URL = 'https://calendar.example.com/***'" in out
     assert "CONTACT_WHATSAPP = '442079460000'  # CHECKIN_CONTACT_WHATSAPP" in out
     assert "TTLOCK_BASE_URL = 'https://euapi.ttlock.com'  # default" in out
+    assert f"SQLALCHEMY_DATABASE_URI = 'sqlite:///{instance}/checkin.sqlite'  # default" in out
     assert "WARNING: LOCK_BACKEND is simulated" in out
 
 
