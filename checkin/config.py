@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from flask import Config
 from pydantic import Field, ValidationError, field_serializer, field_validator
-from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict, SettingsError
+from pydantic_settings import BaseSettings, EnvSettingsSource, NoDecode, SettingsConfigDict
 
 ENV_PREFIX = "CHECKIN_"
 INSTANCE_FILE = "instance/config.py"
@@ -56,7 +56,6 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(
         env_prefix=ENV_PREFIX, case_sensitive=True, extra="ignore", coerce_numbers_to_str=True,
-        validate_default=False,
     )
 
     # No default: sessions, CSRF and room links rest on it; every worker must share it.
@@ -206,11 +205,13 @@ def load_settings(instance_path: str, overrides: dict | None = None) -> LoadedSe
     """Read the layers and check every setting; InvalidSetting names the first wrong one."""
     overrides = dict(overrides or {})
     from_file = Config(instance_path)
-    from_file.from_pyfile("config.py", silent=True)
     try:
-        from_env = EnvSettingsSource(Settings)()
-    except SettingsError as error:
-        raise InvalidSetting(f"A CHECKIN_* variable could not be read: {error}") from None
+        from_file.from_pyfile("config.py", silent=True)
+    except Exception as error:  # the owner's Python: a typo there must not become a traceback
+        raise InvalidSetting(
+            f"{INSTANCE_FILE} could not be read: {error}. Each line is Python, for example: CHECK_IN_TIME = \"15:00\""
+        ) from None
+    from_env = EnvSettingsSource(Settings)()
     layers = [
         (INSTANCE_FILE, {k: v for k, v in from_file.items() if k in SETTINGS}),
         ("env", from_env),
