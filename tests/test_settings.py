@@ -10,6 +10,8 @@ from checkin import create_app
 from checkin.config import InvalidSetting, masked
 from checkin.database import create_tables
 from checkin.extensions import db
+from checkin.models import CheckIn
+from checkin.owner.models import AlertOutbox
 from checkin.services.demo import load_demo_data
 from conftest import Guest, make_app
 
@@ -261,5 +263,21 @@ def test_real_locks_show_no_demo_mark(tmp_path):
     try:
         assert "demo-mark" not in app.test_client().get("/").get_data(as_text=True)
         assert "Simulated locks." not in app.test_client().get("/owner/login").get_data(as_text=True)
+    finally:
+        stop(app)
+
+
+def test_a_lock_problem_names_the_lock_and_its_ttlock_id(tmp_path):
+    app = make_app(tmp_path, SIMULATED_LOCK_OFFLINE=[2002])
+    try:
+        with app.app_context():
+            load_demo_data()
+        confirm = Guest(app.test_client()).check_in("40322", "Sampleton")  # Room 2, behind lock 2002
+        assert confirm.headers["Location"].endswith("/contact")
+        with app.app_context():
+            check_in = db.session.scalar(db.select(CheckIn))
+            alert = db.session.scalar(db.select(AlertOutbox.body).where(AlertOutbox.booking_reference == "40322"))
+        assert check_in.pin_error == "The gateway for Room 2 door (2002) is offline (simulated)."
+        assert "Room 2 door (2002)" in alert
     finally:
         stop(app)

@@ -131,7 +131,7 @@ class SimulatedLockCloud(LockCloud):
         info = None if lock is None else _simulated_info(lock)
         db.session.commit()
         if info is None:
-            raise LockConfigurationError(f"{label_for_lock_id(lock_id)} does not exist (simulated, TTLock error -1003).")
+            raise LockConfigurationError(f"Lock {lock_id} does not exist (simulated, TTLock error -1003).")
         return info
 
     @staticmethod
