@@ -19,10 +19,12 @@ instance/config.py:
 	printf '# Written by make run. Keep this file private.\nSECRET_KEY = "%s"\n' \
 		"$$($(PYTHON) -c 'import secrets; print(secrets.token_hex(32))')" > $@
 
-# The demo on plain HTTP on this machine, so the session cookie may not require HTTPS here.
+# The demo on plain HTTP on this machine, so the session cookie may not require HTTPS here,
+# and on simulated locks, chosen on purpose: a real server must choose its LOCK_BACKEND.
 run: $(VENV)/installed instance/config.py
-	$(BIN)/flask --app wsgi demo --url http://$(HOST):$(PORT)/
-	CHECKIN_SESSION_COOKIE_SECURE=false $(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
+	CHECKIN_LOCK_BACKEND=simulated $(BIN)/flask --app wsgi demo --url http://$(HOST):$(PORT)/
+	CHECKIN_LOCK_BACKEND=simulated CHECKIN_SESSION_COOKIE_SECURE=false \
+		$(BIN)/flask --app wsgi run --host $(HOST) --port $(PORT)
 
 test: $(VENV)/installed
 	scripts/install-system-packages

@@ -52,7 +52,7 @@ def run_gunicorn(
     """Run the committed gunicorn config on a free loopback port until the block ends.
 
     The database must already hold its tables and data: the workers only open it. `settings`
-    are further app settings (CHECKIN_<KEY> variables, JSON-encoded). Output (access and error
+    are further app settings (CHECKIN_<KEY> variables: text as is, other values as JSON). Output (access and error
     log) goes to tmp_path/gunicorn.log.
     """
     port = free_port()
@@ -60,14 +60,14 @@ def run_gunicorn(
     instance_path.mkdir(exist_ok=True)
     env = {
         **os.environ,
-        # Values are parsed as JSON by from_prefixed_env; the "k-" prefix keeps the key a string.
-        "CHECKIN_SECRET_KEY": "k-" + secrets.token_hex(32),
+        "CHECKIN_SECRET_KEY": secrets.token_hex(32),
+        "CHECKIN_LOCK_BACKEND": "simulated",
         "CHECKIN_SQLALCHEMY_DATABASE_URI": database_uri,
         "CHECKIN_INSTANCE_PATH": str(instance_path),
         "CHECKIN_SESSION_COOKIE_SECURE": "false",
         "CHECKIN_SIMULATED_LOCK_LATENCY": str(lock_latency),
         "CHECKIN_PIN_RETRY_DELAY_SECONDS": "0",
-        **{f"CHECKIN_{key}": json.dumps(value) for key, value in (settings or {}).items()},
+        **{f"CHECKIN_{key}": value if isinstance(value, str) else json.dumps(value) for key, value in (settings or {}).items()},
     }
     command = [
         sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",

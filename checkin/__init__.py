@@ -4,6 +4,8 @@ from pathlib import Path
 
 from flask import Flask
 
+from .config import load_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -16,16 +18,19 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
-    app.config.from_object("checkin.config.DefaultConfig")
-    app.config.from_pyfile("config.py", silent=True)
-    app.config.from_prefixed_env("CHECKIN")
-    if test_config:
-        app.config.from_mapping(test_config)
+    # Raises InvalidSetting (one line for the owner) on a missing or wrong setting.
+    loaded = load_settings(app.instance_path, test_config)
+    app.config.update(loaded.flask_config())
+    app.extensions["settings"] = loaded
     if not app.config["SQLALCHEMY_DATABASE_URI"]:
         app.config["SQLALCHEMY_DATABASE_URI"] = f"sqlite:///{Path(app.instance_path, 'checkin.sqlite')}"
-    _refuse_weak_secret_key(app)
     # Flask's logger is "checkin", the parent of every module's: PIN events reach stderr.
     app.logger.setLevel(app.config["LOG_LEVEL"])
+    if app.config["LOCK_BACKEND"] == "simulated":
+        app.logger.warning(
+            "LOCK_BACKEND is simulated: a demo, the PINs guests get open no real door. "
+            "Set LOCK_BACKEND to ttlock for real locks."
+        )
 
     from . import (
         api,
@@ -56,15 +61,3 @@ def create_app(test_config: dict | None = None) -> Flask:
     owner.init_app(app)
     return app
 
-
-def _refuse_weak_secret_key(app: Flask) -> None:
-    """Sessions and CSRF rest on SECRET_KEY: never serve with none, or a guessable one."""
-    if app.testing:
-        return
-    key = app.config.get("SECRET_KEY")
-    if not key or key in {"dev", "change-me"} or len(str(key)) < 16:
-        raise RuntimeError(
-            "SECRET_KEY is missing or too short. Set CHECKIN_SECRET_KEY, or SECRET_KEY in "
-            "instance/config.py, to a long random value (python3 -c 'import secrets; "
-            "print(secrets.token_hex(32))'). Every gunicorn worker must share it."
-        )

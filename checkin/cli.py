@@ -3,6 +3,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
+from .config import masked
 from .database import upgrade_database
 from .pins import sweep_codes, take_over_abandoned_jobs
 from .services.booking_import import import_bookings
@@ -11,7 +12,7 @@ from .services.property_setup import SetupError, save_lock, save_room
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, add_lock, add_room, import_bookings_command, demo, jobs, sweep):
+    for command in (init_db, add_lock, add_room, import_bookings_command, demo, jobs, sweep, config):
         app.cli.add_command(command)
 
 
@@ -75,7 +76,12 @@ def import_bookings_command(csv_file):
 @with_appcontext
 @click.option("--url", default="http://127.0.0.1:5000/", show_default=True, help="Where the app will be served.")
 def demo(url):
-    """Create or upgrade the database, then a demo property with guests arriving today (resets earlier demo check-ins)."""
+    """Create or upgrade the database, then a demo property with guests arriving today (resets earlier demo history)."""
+    if current_app.config["LOCK_BACKEND"] != "simulated":
+        raise click.ClickException(
+            "The demo runs on simulated locks, not on your real ones: "
+            "CHECKIN_LOCK_BACKEND=simulated flask --app wsgi demo"
+        )
     upgrade_database()
     bookings = load_demo_data()
     click.echo(f"Demo property ready. Open {url} on your phone or browser and check in with:")
@@ -110,3 +116,25 @@ def sweep():
         click.echo(f"Not removed, will retry next run: {failure}", err=True)
     if report.failed:
         raise SystemExit(1)
+
+
+@click.group("config")
+def config():
+    """The app's settings."""
+
+
+@config.command("check")
+@with_appcontext
+def check_config():
+    """Print the effective settings (secrets hidden) and where each came from."""
+    loaded = current_app.extensions["settings"]
+    click.echo("# Every setting is valid. Effective values (secrets hidden):")
+    for key, _ in loaded.settings:
+        source = loaded.sources.get(key, "default")
+        click.echo(f"{key} = {masked(key, current_app.config[key])}  # {source}")
+    if loaded.passthrough:
+        click.echo("# Passed to Flask and its extensions as given:")
+        for key, (value, source) in sorted(loaded.passthrough.items()):
+            click.echo(f"{key} = {masked(key, value)}  # {source}")
+    if loaded.settings.LOCK_BACKEND == "simulated":
+        click.echo("WARNING: LOCK_BACKEND is simulated: a demo, the PINs guests get open no real door.")

@@ -9,6 +9,8 @@ from sqlalchemy import select
 from .clock import property_zone, utc_now
 from .extensions import db
 from .locks import LockCloudError, LockInfo
+from .locks.names import lock_label
+from .locks.simulated import SimulatedLockCloud
 from .models import Lock
 from .pins import lock_cloud
 from .services.alerts import alert_lock_problem, finish_sending
@@ -24,6 +26,7 @@ def init_app(app: Flask) -> None:
 @locks_group.command("list")
 def list_locks_command():
     """List the account's locks: TTLock id, name, gateway, battery."""
+    _say_if_simulated()
     try:
         locks = lock_cloud().list_locks()
     except LockCloudError as error:
@@ -41,11 +44,12 @@ def list_locks_command():
 @locks_group.command("check")
 def check_locks_command():
     """Check each lock in the app: on the account, with a gateway, in the property's time zone."""
+    _say_if_simulated()
     # Read the rows, then end the transaction: none may stay open across the cloud calls.
     locks = [(lock.name, lock.ttlock_id) for lock in db.session.scalars(select(Lock).order_by(Lock.name))]
     db.session.commit()
     if not locks:
-        raise click.ClickException("No locks are set up in the app yet: add them with `flask add-lock`.")
+        raise click.ClickException("No locks are set up in the app yet: add them with `flask --app wsgi add-lock`.")
     try:
         on_account = {info.lock_id: info for info in lock_cloud().list_locks()}
     except LockCloudError as error:
@@ -53,22 +57,38 @@ def check_locks_command():
     troubled = 0
     for name, ttlock_id in locks:
         problems = _problems_with(ttlock_id, on_account.get(ttlock_id))
-        click.echo(f"{name} (TTLock id {ttlock_id}): {'needs attention' if problems else 'OK'}")
+        label = lock_label(name, ttlock_id)
+        click.echo(f"{label}: {'needs attention' if problems else 'OK'}")
         for problem in problems:
             click.echo(f"  - {problem}")
-            alert_lock_problem(name, problem)
+            alert_lock_problem(label, problem)
         troubled += bool(problems)
     finish_sending()
     if troubled:
         raise click.ClickException(f"{troubled} of {len(locks)} locks need attention (see above).")
-    click.echo("Every lock is ready for guest PINs.")
+    if _simulated():
+        click.echo("Every simulated lock answers; no real lock was checked (LOCK_BACKEND is simulated).")
+    else:
+        click.echo("Every lock is ready for guest PINs.")
+
+
+def _simulated() -> bool:
+    return isinstance(lock_cloud(), SimulatedLockCloud)
+
+
+def _say_if_simulated() -> None:
+    if _simulated():
+        click.echo(
+            "WARNING: LOCK_BACKEND is simulated: these are the demo's made-up locks, not your TTLock "
+            "account, and guests' PINs open no real door. Set LOCK_BACKEND to ttlock for real locks."
+        )
 
 
 def _problems_with(ttlock_id: int, listed: LockInfo | None) -> list[str]:
     if listed is None:
         return [
             "It is not on the TTLock account, or the account is not its administrator. "
-            "Check its TTLock id against `flask locks list`."
+            "Check its TTLock id against `flask --app wsgi locks list`."
         ]
     problems = []
     if not listed.has_gateway:

@@ -1,6 +1,8 @@
 """Fixtures: a fresh app on a database of its own per test (SQLite, or PostgreSQL when
 TEST_DATABASE_URL is set: see databases.py), and a guest who walks the steps."""
+import os
 import re
+import tempfile
 
 import pytest
 from sqlalchemy import select
@@ -32,9 +34,16 @@ from guest_driver import (
 from guest_driver.http import form_data
 from lock_doubles import ScriptedLockCloud, use_lock_cloud
 
+# The suite runs on its own settings, whatever CHECKIN_* variables the shell running it has, and
+# never reads the developer's instance/config.py (a real lock account?).
+for _name in [name for name in os.environ if name.startswith("CHECKIN_")]:
+    del os.environ[_name]
+os.environ["CHECKIN_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="checkin-instance-")
+
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key-that-is-long-enough",
+    "LOCK_BACKEND": "simulated",
     "SESSION_COOKIE_SECURE": False,
     "SIMULATED_LOCK_LATENCY": 0.0,
     "PIN_RETRY_DELAY_SECONDS": 0.0,

@@ -1,6 +1,9 @@
 """The owner's commands."""
+from conftest import make_app
+
 from checkin.extensions import db
-from checkin.models import Booking, Lock, Room
+from checkin.models import AlertOutbox, AuditEvent, Booking, Lock, Room
+from checkin.services.alerts import alert_owner
 
 
 def test_init_db_creates_tables(runner):
@@ -114,6 +117,32 @@ def test_import_needs_the_documented_header(runner, demo, tmp_path):
     result = runner.invoke(args=["import-bookings", write_csv(tmp_path, "ref,name\n1,2\n")])
     assert result.exit_code != 0
     assert "Line 1: the header must be exactly booking_ref,surname,room,check_in,check_out" in result.output
+
+
+def test_demo_reset_clears_the_demos_history_too(app, runner, guest):
+    runner.invoke(args=["demo"])
+    guest.check_in()
+    for _ in range(5):
+        guest.find_booking(surname="Wrongname")
+    assert guest.find_booking().status_code == 429  # the reference is locked by the misses
+    with app.app_context():
+        alert_owner("A test event", "40321", "Nothing to do.")
+        db.session.commit()
+        assert db.session.scalar(db.select(db.func.count()).select_from(AuditEvent)) > 0
+    runner.invoke(args=["demo"])
+    with app.app_context():
+        assert db.session.scalars(db.select(AuditEvent.booking_reference)).all() == []
+        assert db.session.scalars(db.select(AlertOutbox.booking_reference)).all() == []
+    assert guest.find_booking().headers["Location"] == "/details"
+
+
+def test_demo_refuses_real_locks(tmp_path):
+    app = make_app(tmp_path, LOCK_BACKEND="ttlock", TTLOCK_CLIENT_ID="id", TTLOCK_CLIENT_SECRET="secret",
+                   TTLOCK_USERNAME="owner@example.com", TTLOCK_PASSWORD="12345678")
+    result = app.test_cli_runner().invoke(args=["demo"])
+    assert result.exit_code == 1
+    assert "The demo runs on simulated locks" in result.output
+    app.extensions["pin_jobs"].shutdown()
 
 
 def test_demo_prints_a_booking_to_try_and_resets_earlier_demo_check_ins(app, runner, guest):

@@ -1,4 +1,5 @@
 """Each guest page: what it accepts, what it refuses, and that nothing typed is lost."""
+import pytest
 import time_machine
 
 from checkin.extensions import db
@@ -76,6 +77,29 @@ def test_details_are_validated_and_kept(guest, demo):
     assert b'id="phone-error">Enter a phone number with its country code' in response.data
     assert b'id="email-error">Enter an email address like name@example.com.' in response.data
     assert b'value="12"' in response.data and b'value="not-an-email"' in response.data
+
+
+@pytest.mark.parametrize("phone", ["+44 20 7946 012", "+44 1234 567", "+1 555 0100 123"])
+def test_a_possible_phone_number_is_accepted_even_if_not_known_valid(guest, demo, phone):
+    """New number ranges fail phonenumbers' "valid" check: a guest is never stuck over one."""
+    guest.find_booking()
+    assert guest.give_details(phone=phone).headers["Location"] == "/parking"
+
+
+@pytest.mark.parametrize(
+    ("phone", "example"), [("12", "+44 121 234 5678"), ("+33 12", "+33 1 23 45 67 89"), ("+999 1", "+44 121 234 5678")]
+)
+def test_an_impossible_phone_number_is_refused_with_an_example_of_the_guests_country(guest, demo, phone, example):
+    guest.find_booking()
+    response = guest.give_details(phone=phone)
+    assert response.status_code == 200
+    assert f'id="phone-error">Enter a phone number with its country code, like {example}.' in response.get_data(as_text=True)
+
+
+def test_the_phone_error_is_translated(client, guest, demo):
+    guest.find_booking()
+    response = guest.give_details(phone="+33 12", headers={"Accept-Language": "fr"})
+    assert "Indiquez le numéro avec l’indicatif du pays, par exemple +33 1 23 45 67 89." in response.get_data(as_text=True)
 
 
 def test_details_store_phone_as_e164_and_names_in_any_script(app, guest, demo):

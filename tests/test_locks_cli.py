@@ -51,9 +51,9 @@ def test_check_says_what_is_wrong_with_each_lock(app, runner, fake_cloud):
         result = runner.invoke(locks_group, ["check"])
 
     assert result.exit_code == 1
-    assert "Front door (TTLock id 1001): OK" in result.output
-    assert "Room 1 (TTLock id 1002): needs attention\n  - It has no gateway" in result.output
-    assert "Room 2 (TTLock id 1003): needs attention\n  - It is not on the TTLock account" in result.output
+    assert "Front door (1001): OK" in result.output
+    assert "Room 1 (1002): needs attention\n  - It has no gateway" in result.output
+    assert "Room 2 (1003): needs attention\n  - It is not on the TTLock account" in result.output
     assert "Its time zone is UTC+08:00 but Europe/London is at UTC+00:00 now" in result.output
     assert "3 of 4 locks need attention" in result.output
     # The owner hears of each problem once, even if the check runs again from the timer.
@@ -61,7 +61,9 @@ def test_check_says_what_is_wrong_with_each_lock(app, runner, fake_cloud):
         runner.invoke(locks_group, ["check"])
     with app.app_context():
         subjects = db.session.scalars(db.select(AlertOutbox.subject)).all()
-    assert sorted(subjects) == ["Lock needs attention: Room 1", "Lock needs attention: Room 2", "Lock needs attention: Room 3"]
+    assert sorted(subjects) == [
+        "Lock needs attention: Room 1 (1002)", "Lock needs attention: Room 2 (1003)", "Lock needs attention: Room 3 (1004)"
+    ]
 
 
 @pytest.mark.parametrize("moment", [WINTER, SUMMER])

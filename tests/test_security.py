@@ -6,6 +6,7 @@ import pytest
 import time_machine
 
 from checkin import create_app
+from checkin.config import InvalidSetting
 from checkin.extensions import db
 from checkin.models import CheckIn
 from checkin.security import redact_room_links
@@ -164,11 +165,10 @@ def test_session_cookie_is_secure_httponly_and_lax(tmp_path):
     app.extensions["pin_jobs"].shutdown()
 
 
-@pytest.mark.parametrize("key", [None, "", "dev", "short"])
-def test_refuses_to_start_without_a_real_secret_key(key, tmp_path, monkeypatch):
-    monkeypatch.delenv("CHECKIN_SECRET_KEY", raising=False)
-    with pytest.raises(RuntimeError, match="SECRET_KEY is missing or too short"):
-        create_app({"SECRET_KEY": key, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
+@pytest.mark.parametrize("key", ["", "dev", "short", "change-me"])
+def test_refuses_to_start_without_a_real_secret_key(key, tmp_path):
+    with pytest.raises(InvalidSetting, match="Setting SECRET_KEY .*too short or a placeholder"):
+        create_app({"SECRET_KEY": key, "LOCK_BACKEND": "simulated", "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite"})
 
 
 def test_expired_form_lets_the_guest_carry_on_where_they_were(guest, demo):

@@ -4,6 +4,7 @@ import re
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, StringField, SubmitField, TelField
@@ -71,8 +72,12 @@ class DetailsForm(FlaskForm):
             number = phonenumbers.parse(field.data, region)
         except phonenumbers.NumberParseException:
             number = None
-        if number is None or not phonenumbers.is_valid_number(number):
-            raise ValidationError(_l("Enter a phone number with its country code, like +44 20 7946 0123."))
+        # Possible (a plausible length for its country), not "valid": the library's number ranges
+        # lag behind real new ones, and a guest must never be stuck at the door over a phone check.
+        if number is None or not phonenumbers.is_possible_number(number):
+            raise ValidationError(
+                _("Enter a phone number with its country code, like %(example)s.", example=_example_number(number, region))
+            )
         self.phone_e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
     def validate_email(self, field):
@@ -81,6 +86,13 @@ class DetailsForm(FlaskForm):
         except EmailNotValidError:
             raise ValidationError(_l("Enter an email address like name@example.com.")) from None
         self.email_normalized = result.normalized
+
+
+def _example_number(typed: phonenumbers.PhoneNumber | None, default_region: str) -> str:
+    """A number of the guest's country (the one they typed a code for, else the property's)."""
+    region = phonenumbers.region_code_for_country_code(typed.country_code) if typed else None
+    example = phonenumbers.example_number(region or default_region) or phonenumbers.example_number(default_region)
+    return phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
 class ParkingForm(FlaskForm):

@@ -25,6 +25,7 @@ from . import (
     PasscodeOnLock,
 )
 from .gateway_queue import GatewayQueue
+from .names import lock_label
 
 
 class SimulatedLocks(Protocol):
@@ -65,7 +66,7 @@ class SimulatedLockCloud(LockCloud):
         with self._queue.turn(), self._gateway_in_use():
             time.sleep(self.latency_seconds)
             if lock_id in self.offline_lock_ids or self._random.random() < self.failure_rate:
-                raise LockUnreachable(f"The gateway for lock {lock_id} is offline (simulated).")
+                raise LockUnreachable(f"The gateway for {self._lock_label(lock_id)} is offline (simulated).")
             yield
 
     @contextmanager
@@ -109,6 +110,9 @@ class SimulatedLockCloud(LockCloud):
         if lock_id not in names:
             raise LockConfigurationError(f"Lock {lock_id} does not exist (simulated, TTLock error -1003).")
         return self._healthy(lock_id, names[lock_id])
+
+    def _lock_label(self, lock_id: int) -> str:
+        return lock_label(dict(self.store.locks()).get(lock_id), lock_id)
 
     def _healthy(self, lock_id: int, name: str) -> LockInfo:
         """A healthy simulated lock: gateway bound, battery full, clock in the property's zone."""

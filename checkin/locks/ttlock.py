@@ -24,6 +24,7 @@ from . import (
     PasscodeOnLock,
 )
 from .gateway_queue import GatewayQueue, exclusive_file_lock
+from .names import lock_label
 from .ttlock_errors import error_for
 
 log = logging.getLogger(__name__)
@@ -234,14 +235,12 @@ class TTLockCloud(LockCloud):
         return error_for(code, body.get("errmsg"), self._lock_label(lock_id))
 
     def _lock_label(self, lock_id: int | None) -> str:
-        """How the owner knows the lock: its name in the app and its TTLock id."""
-        if lock_id is None:
-            return "the lock"
+        """How the owner knows the lock: "Room 2 door (2002)"."""
         try:
-            name = self._lock_name(lock_id)
+            name = None if lock_id is None else self._lock_name(lock_id)
         except Exception:
             name = None  # the lock's error matters more than its name
-        return f"lock '{name}' (TTLock id {lock_id})" if name else f"lock {lock_id}"
+        return lock_label(name, lock_id)
 
     # Tokens.
 

@@ -62,7 +62,7 @@ _SECRET_LIKE = re.compile(r"[A-Za-z0-9_-]{20,}")
 
 
 def error_for(code: int, errmsg: str | None, lock: str) -> LockCloudError:
-    """The exception for a TTLock errcode; `lock` names the lock concerned, e.g. "lock 'Front door'"."""
+    """The exception for a TTLock errcode; `lock` names the lock concerned, e.g. "Room 2 door (2002)"."""
     kind, text = ERRORS.get(code, (LockCloudError, None))
     if text is None:
         detail = _SECRET_LIKE.sub("[hidden]", str(errmsg or "no reason given"))[:160]

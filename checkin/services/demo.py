@@ -5,8 +5,18 @@ from sqlalchemy import delete, select
 
 from ..clock import property_today, utc_now
 from ..extensions import db
-from ..models import Booking, CheckIn, LockCode, Room, SimulatedPasscode
+from ..models import (
+    AlertOutbox,
+    AuditEvent,
+    Booking,
+    CheckIn,
+    LockCode,
+    Room,
+    SimulatedPasscode,
+)
+from .lookup_limits import MISSES
 from .property_setup import save_lock, save_room
+from .rate_limits import forget_attempts
 
 DEMO_LOCKS = [("Front door", 1001, True), ("Room 1 door", 2001, False), ("Room 2 door", 2002, False)]
 DEMO_ROOMS = [
@@ -23,7 +33,7 @@ DEMO_BOOKINGS = [
 
 
 def load_demo_data() -> list[Booking]:
-    """Create or reset the demo property; any earlier demo check-ins are wiped."""
+    """Create or reset the demo property; the demo's earlier check-ins and history are wiped."""
     for name, ttlock_id, front_door in DEMO_LOCKS:
         save_lock(name, ttlock_id, front_door)
     for name, ttlock_id, floor, directions, wifi_name, wifi_password in DEMO_ROOMS:
@@ -45,8 +55,12 @@ def load_demo_data() -> list[Booking]:
         booking.cancelled_at = utc_now() if cancelled else None
         bookings.append(booking)
     db.session.flush()
-    _forget_demo_check_ins([booking.id for booking in bookings], [b.reference for b in bookings])
+    references = [b.reference for b in bookings]
+    _forget_demo_check_ins([booking.id for booking in bookings], references)
+    _forget_demo_history(references)
     db.session.commit()
+    for reference in references:
+        forget_attempts(MISSES, reference)  # a reference locked by earlier tries opens again
     return bookings
 
 
@@ -56,3 +70,9 @@ def _forget_demo_check_ins(booking_ids: list[int], references: list[str]) -> Non
     db.session.execute(delete(CheckIn).where(CheckIn.booking_id.in_(booking_ids)))
     names = [f"Guest {reference}" for reference in references]
     db.session.execute(delete(SimulatedPasscode).where(SimulatedPasscode.name.in_(names)))
+
+
+def _forget_demo_history(references: list[str]) -> None:
+    """The demo bookings' audit events and alerts, so the dashboard starts as new too."""
+    db.session.execute(delete(AuditEvent).where(AuditEvent.booking_reference.in_(references)))
+    db.session.execute(delete(AlertOutbox).where(AlertOutbox.booking_reference.in_(references)))

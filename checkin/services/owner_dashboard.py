@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
+from ..locks.names import lock_label
 from ..models import Booking, CheckIn, LockCode, PinState
 from . import check_ins
 from .bookings import normalize_reference, normalize_surname
@@ -67,7 +68,7 @@ def booking_status(booking: Booking) -> BookingStatus:
         stage=stage,
         pin_state=state,
         pin_words=PIN_STATE_WORDS[state],
-        doors=sorted(code.lock.name for code in check_in.lock_codes if code.removed_at is None) if check_in else [],
+        doors=sorted(lock_label(code.lock.name, code.lock.ttlock_id) for code in check_in.lock_codes if code.removed_at is None) if check_in else [],
         pin_error=check_in.pin_error if check_in and state in (PinState.FAILED, PinState.REVOKED) else None,
         can_retry=check_in is not None and retry_refusal(check_in) is None,
         has_car=check_in.has_car if check_in else None,

@@ -89,7 +89,7 @@ def fix_the_failed_pin(page: Page, base_url: str, app) -> None:
     expect(page.get_by_role("heading", name="Needs you now")).to_have_count(0)
     arrival = page.locator("section", has=page.get_by_role("heading", name="Arriving today (2)")).locator(".booking-card").first
     expect(arrival).to_contain_text("Ready")
-    expect(arrival).to_contain_text("Front door, Room 1 door")
+    expect(arrival).to_contain_text("Front door (1001), Room 1 door (2001)")
     assert check_in.pin not in page.content()
 
     # The guest calls: the owner reads the PIN to them from the booking page.

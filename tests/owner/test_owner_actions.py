@@ -30,7 +30,7 @@ def test_the_dashboard_shows_each_guest_pin_state_and_doors_but_never_the_pin(cl
     text = page.get_data(as_text=True)
     assert "Testington" in text and "Sampleton" in text
     assert "Confirmed" in text and "Ready" in text
-    assert "Front door, Room 1 door" in text
+    assert "Front door (1001), Room 1 door (2001)" in text
     assert checked_in not in text
     assert checked_in not in client.get("/owner/bookings/40321").get_data(as_text=True)
 
