@@ -7,6 +7,7 @@ from babel.dates import format_date, format_skeleton, format_time, get_datetime_
 from babel.lists import format_list
 from flask import Flask
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from .clock import property_zone, utc_now
 
@@ -19,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(digits_only)
     app.add_template_filter(word_list)
+    app.add_template_filter(ltr)
     app.add_template_global(utc_now)
 
 
@@ -45,6 +47,11 @@ def long_date(day: date) -> str:
 def word_list(words: list[str]) -> str:
     """['Front door', 'Room 1 door'] -> 'Front door and Room 1 door', 'Front door et Room 1 door'."""
     return format_list(list(words), locale=_locale())
+
+
+def ltr(text) -> Markup:
+    """A PIN, phone number or reference kept left to right inside Arabic text ("1 2 3 4", not "4 3 2 1")."""
+    return Markup('<span dir="ltr">%s</span>') % text
 
 
 def digits_only(text: str) -> str:
