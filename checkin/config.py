@@ -20,6 +20,7 @@ class DefaultConfig:
 
     PROPERTY_NAME = "The Example Guesthouse"
     PROPERTY_TIMEZONE = "Europe/London"
+    PROPERTY_LOCALE = "en_GB"  # Babel locale of dates and numbers on the owner's (English) pages
     CHECK_IN_TIME = "15:00"
     CHECK_OUT_TIME = "11:00"
     # How many days before arrival a guest may check in; 0 means from the day of arrival.
