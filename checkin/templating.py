@@ -7,8 +7,8 @@ from datetime import date, datetime
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
-from babel.numbers import format_decimal
 from babel.lists import format_list
+from babel.numbers import format_decimal
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from markupsafe import Markup

@@ -221,10 +221,8 @@ def test_room_page_helps_with_the_keypad_and_keeps_owner_text_as_written(app, cl
         help_box = page[start : page.index("</details>", start)]
         assert f'<span dir="ltr">{" ".join(pin)}</span>' in help_box, language.code  # the digits to type, in order
         assert "#" in help_box and "tel:" in help_box and "https://wa.me/" in help_box
-        with app.test_request_context(headers={"Cookie": f"{LANGUAGE_COOKIE}={language.code}"}):
-            check_in_at, check_out_at = (format_time(time.fromisoformat(app.config[key]), "short", locale=language.locale)
-                                         for key in ("CHECK_IN_TIME", "CHECK_OUT_TIME"))
-        assert check_in_at in help_box and check_out_at in help_box, language.code
+        for key in ("CHECK_IN_TIME", "CHECK_OUT_TIME"):  # 15:00, or 3:00 م in Arabic
+            assert format_time(time.fromisoformat(app.config[key]), "short", locale=language.locale) in help_box
         for owner_text in ("Up the stairs, first door on the left.", "Example-Guest", "Room 1, First floor"):
             assert owner_text in page, language.code
         assert f'<html lang="{language.html_lang}" dir="{language.direction}">' in page
