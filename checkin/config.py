@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
+from babel import Locale, UnknownLocaleError
 from flask import Config
 from pydantic import Field, ValidationError, field_serializer, field_validator
 from pydantic_settings import (
@@ -71,6 +72,8 @@ class Settings(BaseSettings):
 
     PROPERTY_NAME: str = Field("The Example Guesthouse", examples=["The Example Guesthouse"])
     PROPERTY_TIMEZONE: str = Field("Europe/London", examples=["Europe/London"])
+    # Babel locale of dates and numbers on the owner's pages, which stay in English.
+    PROPERTY_LOCALE: str = Field("en_GB", examples=["en_GB", "de_DE"])
     CHECK_IN_TIME: time = Field(time(15, 0), examples=["15:00"])
     CHECK_OUT_TIME: time = Field(time(11, 0), examples=["11:00"])
     EARLY_CHECK_IN_DAYS: Annotated[int, Field(ge=0)] = Field(0, examples=["0"])
@@ -154,6 +157,15 @@ class Settings(BaseSettings):
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError("is not an IANA time zone name") from None
+        return name
+
+    @field_validator("PROPERTY_LOCALE")
+    @classmethod
+    def _known_locale(cls, name: str) -> str:
+        try:
+            Locale.parse(name)
+        except (ValueError, UnknownLocaleError):
+            raise ValueError("is not a locale Babel knows") from None
         return name
 
     @field_validator("DEFAULT_PHONE_REGION")

@@ -1,6 +1,8 @@
 """The guest's language: chosen from the browser, switchable on every page, remembered for the stay.
 
-Guest pages are in English, French, German, Spanish, Italian, Polish and Chinese (Simplified).
+Guest pages are in English, French, German, Spanish, Italian, Polish, Dutch, Portuguese (Brazil),
+Chinese (Simplified) and Arabic, which reads right to left: its pages are mirrored, while codes,
+phone numbers and references stay left to right (the `ltr` filter in checkin/templating.py).
 Owner-entered text (property name, room directions, Wi-Fi) is shown as written.
 
 Translations live in checkin/translations/<locale>/LC_MESSAGES/messages.po, with the compiled
@@ -28,6 +30,7 @@ class Language:
     locale: str  # Babel's locale: translations and date formats
     html_lang: str  # BCP 47, for <html lang> and hreflang
     name: str  # in its own language, as a guest looks for it
+    direction: str = "ltr"  # <html dir>: "rtl" mirrors the layout
 
 
 LANGUAGES = {
@@ -40,7 +43,11 @@ LANGUAGES = {
         Language("es", "es", "es", "Español"),
         Language("it", "it", "it", "Italiano"),
         Language("pl", "pl", "pl", "Polski"),
+        Language("nl", "nl", "nl", "Nederlands"),
+        # CLDR's "pt" is Brazil's Portuguese: the words and the date formats agree.
+        Language("pt", "pt", "pt", "Português"),
         Language("zh", "zh_Hans", "zh-Hans", "中文（简体）"),
+        Language("ar", "ar", "ar", "العربية", direction="rtl"),
     )
 }
 DEFAULT_LANGUAGE = LANGUAGES["en"]

@@ -1,14 +1,20 @@
-"""Template filters: dates in the guest's language and the property's zone, digits for wa.me links."""
+"""Template filters: dates in the guest's language and the property's zone, digits for wa.me links.
+
+The owner's pages are in English, with dates and numbers in the property's locale (PROPERTY_LOCALE).
+"""
 import re
 from datetime import date, datetime
 
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.lists import format_list
-from flask import Flask
+from babel.numbers import format_decimal
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
+from markupsafe import Markup
 
 from .clock import property_zone, utc_now
+from .i18n import UNTRANSLATED_BLUEPRINTS
 
 ENGLISH = Locale.parse("en_GB")
 
@@ -17,8 +23,11 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(property_datetime)
     app.add_template_filter(property_time)
     app.add_template_filter(long_date)
+    app.add_template_filter(short_date)
+    app.add_template_filter(number)
     app.add_template_filter(digits_only)
     app.add_template_filter(word_list)
+    app.add_template_filter(ltr)
     app.add_template_global(utc_now)
 
 
@@ -42,9 +51,24 @@ def long_date(day: date) -> str:
     return format_date(day, "full", locale=_locale())
 
 
+def short_date(day: date) -> str:
+    """'24 Nov 2026', '24 nov. 2026', 'Nov 24, 2026' (en_US)."""
+    return format_skeleton("yMMMd", day, locale=_locale())
+
+
+def number(value) -> str:
+    """'10,000', '10 000' (fr), '10.000' (de)."""
+    return format_decimal(value, locale=_locale())
+
+
 def word_list(words: list[str]) -> str:
     """['Front door', 'Room 1 door'] -> 'Front door and Room 1 door', 'Front door et Room 1 door'."""
     return format_list(list(words), locale=_locale())
+
+
+def ltr(text) -> Markup:
+    """A PIN, phone number or reference kept left to right inside Arabic text ("1 2 3 4", not "4 3 2 1")."""
+    return Markup('<span dir="ltr">%s</span>') % text
 
 
 def digits_only(text: str) -> str:
@@ -53,7 +77,10 @@ def digits_only(text: str) -> str:
 
 
 def _locale() -> Locale:
-    # Outside a request (an alert, a CLI command) dates are in English.
+    """The guest's language; on the owner's pages the property's locale; outside a request
+    (an alert, a CLI command) British English."""
+    if has_request_context() and request.blueprint in UNTRANSLATED_BLUEPRINTS:
+        return Locale.parse(current_app.config["PROPERTY_LOCALE"])
     return get_locale() or ENGLISH
 
 

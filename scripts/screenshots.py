@@ -158,6 +158,8 @@ def walk(browser, base_url: str, app, locks: HeldLockCloud, out: Path):
     yield shot("09-room-code-not-working")
     page.goto(room_url + "?lang=fr")
     yield shot("10-room-in-french")
+    page.goto(room_url + "?lang=ar")  # right to left: the page mirrored, the door code still 1 2 3 4
+    yield shot("22-room-in-arabic")
     page.goto(room_url + "?lang=en")
     page.click("details.languages > summary")
     yield shot("11-language-menu")

@@ -4,10 +4,9 @@ import shutil
 from contextlib import ExitStack
 
 import pytest
-from playwright.sync_api import sync_playwright
-
 from conftest import make_app
 from live_server import serve_app
+from playwright.sync_api import sync_playwright
 
 from checkin.extensions import db
 from checkin.services.demo import load_demo_data

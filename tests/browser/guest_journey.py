@@ -2,8 +2,9 @@
 
 The guest is guest_driver.browser's: it finds fields and buttons by their labels, in the page's
 language. `tour` walks to every page a guest can see and yields at each one, so a test can check
-each page where it stands. `walk_every_guest_page` does that once per test session on a small
-phone with text at 200%, and records on each page what the accessibility and page-weight tests check.
+each page where it stands. `walk_every_guest_page` does that once per test session and language,
+on a small phone with text at 200% that asks for the language, and records on each page what the
+accessibility and page-weight tests check.
 """
 import time
 from collections.abc import Iterator
@@ -12,18 +13,23 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from axe_playwright_python.sync_playwright import Axe
-from playwright.sync_api import Browser, BrowserContext, Page, expect
-
 from conftest import Guest, make_app
-from guest_driver import ALEX, CONTINUE, EMAIL, FIND_MY_BOOKING, REFERENCE, SAM, SURNAME
-from guest_driver.browser import ALMOST_READY_PAGE, CONTACT_PAGE, ROOM_PAGE, BrowserGuest
 from live_server import serve_app
 from lock_doubles import ScriptedLockCloud, use_lock_cloud
+from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from checkin.clock import property_today, utc_now
 from checkin.extensions import db
+from checkin.i18n import DEFAULT_LANGUAGE, Language
 from checkin.models import Booking
 from checkin.services.demo import load_demo_data
+from guest_driver import ALEX, CONTINUE, EMAIL, FIND_MY_BOOKING, REFERENCE, SAM, SURNAME
+from guest_driver.browser import (
+    ALMOST_READY_PAGE,
+    CONTACT_PAGE,
+    ROOM_PAGE,
+    BrowserGuest,
+)
 
 ROOM_2_DOOR = 2002
 FAILING_PATH = "/test-only/failure"
@@ -221,6 +227,7 @@ ROOT_FONT_SIZE = "() => getComputedStyle(document.documentElement).fontSize"
 @dataclass
 class PageFindings:
     name: str
+    lang_and_dir: list[str]  # <html lang> and <html dir>
     root_font_size: str
     axe_report: str  # empty when axe found nothing
     sideways_px: int
@@ -266,27 +273,30 @@ class Walk:
     transfers: Transfers = field(default_factory=Transfers)
 
 
-_walks: dict[int, Walk] = {}
+_walks: dict[tuple[int, str], Walk] = {}
+_axe = Axe()  # reads axe-core's script once
 
 
-def walk_every_guest_page(browser: Browser, folder) -> Walk:
-    """Walk the tour once per browser (test session); later callers get the same findings."""
-    if id(browser) not in _walks:
-        _walks[id(browser)] = _walk(browser, folder)
-    return _walks[id(browser)]
+def walk_every_guest_page(browser: Browser, folder, language: Language = DEFAULT_LANGUAGE) -> Walk:
+    """Walk the tour once per browser (test session) and language; later callers get the same findings."""
+    key = (id(browser), language.code)
+    if key not in _walks:
+        _walks[key] = _walk(browser, folder, language)
+    return _walks[key]
 
 
-def _walk(browser: Browser, folder) -> Walk:
-    axe = Axe()
+def _walk(browser: Browser, folder, language: Language) -> Walk:
     with serve_demo_app(folder) as (base_url, app, cloud):
         walk = Walk(base_url)
+        # The phone asks for the language as a browser set to it does (Accept-Language).
         # The worker is blocked: its own downloads are not the page's, and the offline tests cover it.
-        phone = {**SMALL_PHONE, "init_script": TEXT_AT_200, "service_workers": "block"}
+        phone = {**SMALL_PHONE, "locale": language.html_lang, "init_script": TEXT_AT_200, "service_workers": "block"}
         for name, page in tour(browser, base_url, app, cloud, prepare=walk.transfers.watch, **phone):
-            results = axe.run(page)
+            results = _axe.run(page)
             walk.pages.append(
                 PageFindings(
                     name=name,
+                    lang_and_dir=page.evaluate("() => [document.documentElement.lang, document.documentElement.dir]"),
                     root_font_size=page.evaluate(ROOT_FONT_SIZE),
                     axe_report=results.generate_report() if results.violations_count else "",
                     sideways_px=page.evaluate(SIDEWAYS_SCROLL),

@@ -1,8 +1,9 @@
-"""Every guest page passes axe-core, reflows at 320 px with text at 200%, has big tap targets,
-and the whole check-in works by keyboard alone."""
+"""Every guest page, in every language, passes axe-core, reflows at 320 px with text at 200%, has
+big tap targets, and the whole check-in works by keyboard alone."""
 import pytest
 from playwright.sync_api import Page, expect
 
+from checkin.i18n import LANGUAGES
 from guest_driver.browser import ROOM_PAGE
 
 from .guest_journey import new_phone, serve_demo_app, walk_every_guest_page
@@ -17,12 +18,15 @@ EVERY_GUEST_PAGE = {
 }
 
 
-def test_every_guest_page_passes_axe_reflows_and_has_big_tap_targets(browser, tmp_path_factory):
-    walk = walk_every_guest_page(browser, tmp_path_factory.mktemp("walk"))
+@pytest.mark.parametrize("language", LANGUAGES.values(), ids=lambda language: language.code)
+def test_every_guest_page_passes_axe_reflows_and_has_big_tap_targets(browser, tmp_path_factory, language):
+    # One tour per language, on its own server (a fresh demo); English's is shared with the page weights.
+    walk = walk_every_guest_page(browser, tmp_path_factory.mktemp(f"walk-{language.code}"), language)
     assert {page.name for page in walk.pages} == EVERY_GUEST_PAGE
     problems = []
     for page in walk.pages:
         assert page.root_font_size == "32px", f"{page.name}: text is not at 200%"
+        assert page.lang_and_dir == [language.html_lang, language.direction], f"{page.name}: {page.lang_and_dir}"
         if page.axe_report:
             problems.append(f"{page.name}: {page.axe_report}")
         if page.sideways_px > 0:

@@ -4,13 +4,17 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import expect
-
 from conftest import codes_on
 from live_server import LOOPBACK
+from playwright.sync_api import expect
 
 from guest_driver import CONFIRM, PARKING, REVIEW
-from guest_driver.browser import ALMOST_READY_PAGE, CONTACT_PAGE, ROOM_PAGE, BrowserGuest
+from guest_driver.browser import (
+    ALMOST_READY_PAGE,
+    CONTACT_PAGE,
+    ROOM_PAGE,
+    BrowserGuest,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -7,7 +7,6 @@ from playwright.sync_api import expect
 
 from checkin.clock import utc_now
 
-
 from .guest_journey import change_booking, new_phone, room_link, serve_demo_app
 
 pytestmark = pytest.mark.browser
