@@ -14,12 +14,21 @@ import os
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from . import LockBusy
 
 _TICKET_PREFIX = "ticket-"
+GATEWAY_BUSY = -3003
+
+
+def gateway_busy() -> LockBusy:
+    """What a gateway answers a second command while it carries one (TTLock error -3003)."""
+    busy = LockBusy("The gateway is busy with another command (TTLock error -3003).")
+    busy.errcode = GATEWAY_BUSY
+    return busy
 
 
 @contextmanager
@@ -43,6 +52,24 @@ def _turns_held_by_this_thread() -> set[Path]:
     if not hasattr(_this_thread, "held"):
         _this_thread.held = set()
     return _this_thread.held
+
+
+class Gateway(Protocol):
+    """One lock account's gateway as every worker sees it: a turn at it, one command at a time,
+    and short exclusive sections (a token renewal) that no two workers run at once.
+
+    GatewayQueue below serves the workers of one host; checkin.pins.gateway_turns serves every
+    host on one PostgreSQL database.
+    """
+
+    def turn(self) -> AbstractContextManager[None]:
+        """Wait for this caller's turn and hold it for the block; re-entrant in one thread."""
+
+    def exclusive(self, name: str) -> AbstractContextManager[None]:
+        """Hold the section called `name` for the block, waiting as long as it takes."""
+
+    def occupy(self) -> AbstractContextManager[None]:
+        """Hold the gateway itself for one command, or raise LockBusy at once if another holds it."""
 
 
 class GatewayQueue:
@@ -74,6 +101,22 @@ class GatewayQueue:
             held.discard(self.directory)
             # Unlink before closing: a successor never mistakes a finished ticket for a live one.
             path.unlink(missing_ok=True)
+            os.close(fd)
+
+    def exclusive(self, name: str) -> AbstractContextManager[None]:
+        return exclusive_file_lock(self.directory / f"{name}.lock")
+
+    @contextmanager
+    def occupy(self) -> Iterator[None]:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory / "gateway-in-use", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise gateway_busy() from None
+            yield
+        finally:
             os.close(fd)
 
     def _ticket_path(self, ticket: int) -> Path:

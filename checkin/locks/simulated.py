@@ -5,8 +5,6 @@ simulated locks). Like a real gateway, the simulated one carries one command at 
 commands queue for it exactly as the real client's do, so check-ins running in parallel never
 meet that answer.
 """
-import fcntl
-import os
 import random
 import time
 from collections.abc import Iterator
@@ -17,14 +15,13 @@ from zoneinfo import ZoneInfo
 
 from ..clock import to_epoch_ms, utc_now
 from . import (
-    LockBusy,
     LockCloud,
     LockConfigurationError,
     LockInfo,
     LockUnreachable,
     PasscodeOnLock,
 )
-from .gateway_queue import GatewayQueue
+from .gateway_queue import Gateway
 from .names import lock_label
 
 
@@ -46,7 +43,7 @@ class SimulatedLockCloud(LockCloud):
     def __init__(
         self,
         store: SimulatedLocks,
-        queue: GatewayQueue,
+        queue: Gateway,
         zone: ZoneInfo,
         latency_seconds: float = 0.0,
         failure_rate: float = 0.0,
@@ -63,27 +60,11 @@ class SimulatedLockCloud(LockCloud):
     @contextmanager
     def _through_gateway(self, lock_id: int) -> Iterator[None]:
         """Wait in line, then spend a gateway's latency and fail the way an offline gateway does."""
-        with self._queue.turn(), self._gateway_in_use():
+        with self._queue.turn(), self._queue.occupy():
             time.sleep(self.latency_seconds)
             if lock_id in self.offline_lock_ids or self._random.random() < self.failure_rate:
                 raise LockUnreachable(f"The gateway for {self._lock_label(lock_id)} is offline (simulated).")
             yield
-
-    @contextmanager
-    def _gateway_in_use(self) -> Iterator[None]:
-        """Occupy the simulated gateway, or answer "busy" as TTLock does if it is occupied."""
-        path = self._queue.directory / "gateway-in-use"
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                busy = LockBusy("The simulated gateway is busy with another command (TTLock error -3003).")
-                busy.errcode = -3003
-                raise busy from None
-            yield
-        finally:
-            os.close(fd)
 
     def add_passcode(
         self, lock_id: int, pin: str, name: str, valid_from: datetime, valid_until: datetime

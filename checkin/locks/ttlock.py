@@ -23,7 +23,7 @@ from . import (
     LockInfo,
     PasscodeOnLock,
 )
-from .gateway_queue import GatewayQueue, exclusive_file_lock
+from .gateway_queue import Gateway
 from .names import lock_label
 from .ttlock_errors import error_for
 
@@ -81,7 +81,7 @@ class TTLockCloud(LockCloud):
         client_secret: str,
         username: str,
         password: str,
-        queue: GatewayQueue,
+        queue: Gateway,
         token_store: TokenStore,
         lock_name: Callable[[int], str | None] = lambda lock_id: None,
         connect_timeout: float = 10.0,
@@ -258,7 +258,7 @@ class TTLockCloud(LockCloud):
 
     def _renew_token(self, stale: str | None) -> str:
         """Refresh the token, or log in again; once across workers, unless one already did."""
-        with exclusive_file_lock(self._queue.directory / "token.lock"):
+        with self._queue.exclusive("token"):
             token = self._tokens.load(self._username)
             if token is not None and token.access != stale:
                 return token.access

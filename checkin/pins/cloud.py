@@ -16,11 +16,12 @@ from sqlalchemy.orm import Session
 from ..clock import property_zone, utc_now
 from ..extensions import db
 from ..locks import DuplicatePasscode, LockCloud, LockConfigurationError, PasscodeOnLock
-from ..locks.gateway_queue import GatewayQueue
+from ..locks.gateway_queue import Gateway, GatewayQueue
 from ..locks.names import lock_label
 from ..locks.simulated import SimulatedLockCloud
 from ..locks.ttlock import DEFAULT_BUSY_BACKOFF, StoredToken, TTLockCloud
 from ..models import Lock, SimulatedPasscode, TTLockToken
+from .gateway_turns import PostgresGateway
 
 _building = threading.Lock()
 
@@ -52,12 +53,7 @@ def build_lock_cloud(config) -> LockCloud:
 
 def simulated_lock_cloud(config, **behaviour) -> SimulatedLockCloud:
     """The simulated cloud on this app's database and gateway queue."""
-    return SimulatedLockCloud(
-        DatabaseSimulatedLocks(),
-        GatewayQueue(queue_directory(config, "simulated")),
-        property_zone(),
-        **behaviour,
-    )
+    return SimulatedLockCloud(DatabaseSimulatedLocks(), gateway_for(config, "simulated"), property_zone(), **behaviour)
 
 
 def _ttlock_cloud(config) -> TTLockCloud:
@@ -68,13 +64,21 @@ def _ttlock_cloud(config) -> TTLockCloud:
         client_secret=config["TTLOCK_CLIENT_SECRET"],
         username=config["TTLOCK_USERNAME"],
         password=config["TTLOCK_PASSWORD"],
-        queue=GatewayQueue(queue_directory(config, f"ttlock:{config['TTLOCK_USERNAME']}")),
+        queue=gateway_for(config, f"ttlock:{config['TTLOCK_USERNAME']}"),
         token_store=DatabaseTokenStore(),
         lock_name=lock_name,
         connect_timeout=float(config["TTLOCK_CONNECT_TIMEOUT"]),
         read_timeout=float(config["TTLOCK_READ_TIMEOUT"]),
         busy_backoff=[float(s) for s in config.get("TTLOCK_BUSY_BACKOFF", DEFAULT_BUSY_BACKOFF)],
     )
+
+
+def gateway_for(config, account: str) -> Gateway:
+    """The account's gateway as every worker sees it: through the database where several hosts
+    share one (PostgreSQL), else through a folder on this host's disk."""
+    if db.engine.dialect.name == "postgresql":
+        return PostgresGateway(db.engine, account)
+    return GatewayQueue(queue_directory(config, account))
 
 
 def queue_directory(config, account: str) -> Path:
