@@ -9,18 +9,17 @@ import io
 import math
 import secrets
 import signal
-import sqlite3
 import sys
 import tempfile
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
 import requests
+from sqlalchemy import create_engine, text
 
 from benchmarks.gunicorn_server import run_gunicorn
 from checkin import create_app
@@ -148,9 +147,11 @@ def references(scenario: int, guests: int) -> list[str]:
     return [str(50000 + 1000 * scenario + guest) for guest in range(guests)]
 
 
-def prepare_database(directory: Path, all_references: list[str]) -> str:
-    """A database with a front door, one room and lock per guest, and every guest arriving today."""
-    database_uri = f"sqlite:///{directory / 'checkin.sqlite'}"
+def prepare_database(directory: Path, all_references: list[str], database_uri: str | None = None) -> str:
+    """A database with a front door, one room and lock per guest, and every guest arriving today.
+
+    SQLite in the directory, unless database_uri names another (empty) database."""
+    database_uri = database_uri or f"sqlite:///{directory / 'checkin.sqlite'}"
     app = create_app({"SECRET_KEY": secrets.token_hex(32), "LOCK_BACKEND": "simulated", "SQLALCHEMY_DATABASE_URI": database_uri})
     with app.app_context():
         upgrade_database()
@@ -166,7 +167,7 @@ def prepare_database(directory: Path, all_references: list[str]) -> str:
         report = import_bookings(io.StringIO("\n".join(rows) + "\n"))
         if report.errors:
             raise RuntimeError(f"bookings not imported: {report.errors}")
-        db.engine.dispose()  # the server processes own the file from here on
+        db.engine.dispose()  # the server processes own the database from here on
     return database_uri
 
 
@@ -193,7 +194,7 @@ def run_server(spec: Server, args: argparse.Namespace, deadline: float, director
                      for n, think in enumerate(thinks)]
         memory = worker_peak_kib(server.pid)
     outcomes = [outcome for scenario in scenarios for outcome in scenario.outcomes]
-    return ServerRun(spec.name, scenarios, memory, lock_problems(directory / "checkin.sqlite", outcomes))
+    return ServerRun(spec.name, scenarios, memory, lock_problems(database_uri, outcomes))
 
 
 def worker_peak_kib(master_pid: int) -> dict[int, int]:
@@ -209,15 +210,20 @@ def worker_peak_kib(master_pid: int) -> dict[int, int]:
     return peaks
 
 
-def lock_problems(database: Path, outcomes: list[GuestOutcome]) -> list[str]:
+def lock_problems(database_uri: str, outcomes: list[GuestOutcome]) -> list[str]:
     """Each guest who saw a PIN has exactly that code on the front door and their room lock; nothing else."""
     expected = Counter()
     for outcome in outcomes:
         if outcome.pin:
             for lock in (FRONT_DOOR, int(outcome.reference)):
                 expected[(lock, f"Guest {outcome.reference}", outcome.pin)] += 1
-    with closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
-        actual = Counter(connection.execute("SELECT lock_ttlock_id, name, pin FROM simulated_passcodes"))
+    engine = create_engine(database_uri)
+    try:
+        with engine.connect() as connection:
+            actual = Counter(tuple(row) for row in connection.execute(
+                text("SELECT lock_ttlock_id, name, pin FROM simulated_passcodes")))
+    finally:
+        engine.dispose()
     return ([f"extra code {code} on lock {lock}: {name}" for (lock, name, code) in actual - expected]
             + [f"missing code {code} on lock {lock}: {name}" for (lock, name, code) in expected - actual])
 

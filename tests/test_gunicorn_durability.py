@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from databases import database_uri_for
 
 from benchmarks.checkin_flow import (
     NO_LOOKUP_LIMITS,
@@ -53,21 +54,21 @@ def give_details(base_url: str, reference: str) -> HttpGuest:
 
 def test_twenty_guests_at_once_all_get_one_code_per_lock(tmp_path):
     refs = references(0, 20)
-    database_uri = prepare_database(tmp_path, refs)
+    database_uri = prepare_database(tmp_path, refs, database_uri_for(tmp_path))
     with run_gunicorn(tmp_path, database_uri, lock_latency=0.05, settings=NO_LOOKUP_LIMITS) as server:
         deadline = time.monotonic() + RUN_SECONDS
         with ThreadPoolExecutor(len(refs)) as pool:
             outcomes = list(pool.map(lambda ref: check_in(server.base_url, ref, SURNAME, 0.0, deadline), refs))
     assert [o.problem for o in outcomes if o.problem] == [], server.log()[-3000:]
     assert all(o.pin for o in outcomes)
-    assert lock_problems(tmp_path / "checkin.sqlite", outcomes) == []
+    assert lock_problems(database_uri, outcomes) == []
 
 
 @pytest.mark.parametrize("kill_after", [0.5, 1.6], ids=["in the front-door call", "in the room-lock call"])
 def test_guest_reaches_the_room_after_every_worker_is_killed_mid_job(tmp_path, kill_after):
     """Each lock command takes 1 s; the workers are SIGKILLed while the PIN job is inside one."""
     (reference,) = references(0, 1)
-    database_uri = prepare_database(tmp_path, [reference])
+    database_uri = prepare_database(tmp_path, [reference], database_uri_for(tmp_path))
     with run_gunicorn(tmp_path, database_uri, lock_latency=1.0) as server:
         guest = give_details(server.base_url, reference)
         time.sleep(kill_after)
@@ -83,12 +84,12 @@ def test_guest_reaches_the_room_after_every_worker_is_killed_mid_job(tmp_path, k
         outcome = GuestOutcome(reference, pin=guest.pin())
         assert not set(doomed) & set(worker_pids(server.pid))
         assert "Resumed an abandoned PIN job" in server.log()
-    assert lock_problems(tmp_path / "checkin.sqlite", [outcome]) == []
+    assert lock_problems(database_uri, [outcome]) == []
 
 
 def test_confirm_posted_twice_at_once_gives_one_stay_and_one_set_of_codes(tmp_path):
     (reference,) = references(0, 1)
-    database_uri = prepare_database(tmp_path, [reference])
+    database_uri = prepare_database(tmp_path, [reference], database_uri_for(tmp_path))
     with run_gunicorn(tmp_path, database_uri, lock_latency=0.3) as server:
         guest = give_details(server.base_url, reference)
         guest.give_car("AB12 CDE")
@@ -112,4 +113,4 @@ def test_confirm_posted_twice_at_once_gives_one_stay_and_one_set_of_codes(tmp_pa
             rooms.append(guest.response.url)
         assert rooms[0] == rooms[1] and guest.on(ROOM) and guest.pin()
         outcome = GuestOutcome(reference, pin=guest.pin())
-    assert lock_problems(tmp_path / "checkin.sqlite", [outcome]) == []
+    assert lock_problems(database_uri, [outcome]) == []

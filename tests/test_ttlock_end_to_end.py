@@ -7,17 +7,25 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-
-from benchmarks.checkin_flow import FRONT_DOOR, NO_LOOKUP_LIMITS, SURNAME, check_in, prepare_database, references
-from benchmarks.gunicorn_server import run_gunicorn
+from databases import database_uri_for
 from fake_ttlock import FakeLock, FakeTTLock
+
+from benchmarks.checkin_flow import (
+    FRONT_DOOR,
+    NO_LOOKUP_LIMITS,
+    SURNAME,
+    check_in,
+    prepare_database,
+    references,
+)
+from benchmarks.gunicorn_server import run_gunicorn
 
 pytestmark = pytest.mark.gunicorn
 
 
 def test_ten_guests_at_once_through_one_gateway_all_get_working_pins(tmp_path):
     refs = references(0, 10)
-    database_uri = prepare_database(tmp_path, refs)
+    database_uri = prepare_database(tmp_path, refs, database_uri_for(tmp_path))
     # One gateway serves the front door and every room lock: the worst case for "busy".
     locks = [FakeLock(FRONT_DOOR, "Front door")] + [FakeLock(int(ref), f"Room {ref} door") for ref in refs]
     with FakeTTLock(locks, gateway_latency_seconds=0.1) as cloud:
