@@ -34,6 +34,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         guest,
         i18n,
+        local_paths,
         locks_cli,
         owner,
         pins,
@@ -44,6 +45,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     database.init_app(app)
     security.init_app(app)
+    local_paths.init_app(app)
     pins.init_app(app)
     pin_events.listen()
     errors.init_app(app)
