@@ -69,6 +69,8 @@ class DefaultConfig:
     LOOKUP_LIMIT_PER_IP_MINUTE = 10
     LOOKUP_LIMIT_PER_IP_HOUR = 50
     GUEST_PIN_RETRIES_PER_HOUR = 3  # "Try again" on the contact page
+    # A guest's session (which check-in this browser holds) ends after this long without a request.
+    GUEST_SESSION_IDLE_SECONDS = 2 * 60 * 60
     # How many proxies (nginx: 1) stand in front of the app and set X-Forwarded-For/-Proto.
     PROXY_COUNT = 0
 

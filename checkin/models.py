@@ -108,8 +108,12 @@ class CheckIn(db.Model):
     pin_error: Mapped[str | None] = mapped_column(Text)  # for the owner, never the guest
 
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A hash of the key the confirming browser's session holds: only that browser carries on.
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
     room_token_salt: Mapped[str | None] = mapped_column(String(64))
     room_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The PIN job whose PIN the room link shows: a revoked or remade PIN ends the link.
+    room_link_job_id: Mapped[str | None] = mapped_column(String(32))
 
     booking: Mapped[Booking] = relationship(back_populates="check_in")
     lock_codes: Mapped[list["LockCode"]] = relationship(back_populates="check_in")

@@ -12,6 +12,7 @@ from ..locks import LockCloudError
 from ..models import AuditAction, Booking, CheckIn, PinState
 from ..pins import revoke_pin, start_pin_generation
 from ..stays import stay_window
+from . import check_ins
 from .audit import record_event
 from .bookings import cancel_booking
 
@@ -73,6 +74,14 @@ def reveal_pin(check_in: CheckIn) -> str:
         raise ActionRefused("There is no working PIN to show.")
     record_event(AuditAction.PIN_SHOWN, check_in.booking.reference)
     return check_in.pin
+
+
+def room_link_token(check_in: CheckIn) -> str | None:
+    """The token of the guest's room link, to send them again (a remade PIN has a new link);
+    None until the guest has confirmed and the PIN is ready."""
+    if check_in.confirmed_at is None or check_in.pin_state != PinState.READY:
+        return None
+    return check_ins.room_token(check_in)
 
 
 def add_booking(reference: str, surname: str, room_id: int, check_in_date: date, check_out_date: date) -> Booking:
