@@ -16,7 +16,7 @@ from ..locks import LockCloudError
 from ..models import AuditAction, CheckIn, PinState
 from .events import announce, pin_failed
 from .placement import place_pin_on_every_lock
-from .plan import JobSuperseded, PinJobPlan, plan_job, update_owned_row
+from .plan import BookingNoLongerValid, JobSuperseded, PinJobPlan, plan_job, update_owned_row
 from .removal import remove_lock_codes
 
 log = logging.getLogger(__name__)
@@ -27,6 +27,10 @@ def run_pin_job(app: Flask, check_in_id: int, job_id: str) -> None:
     with app.app_context():
         try:
             _generate_pin(check_in_id, job_id)
+        except BookingNoLongerValid as stopped:
+            # Whatever the job placed comes off, then the row says why (and the owner hears it).
+            _clean_up_superseded(check_in_id, job_id)
+            _finish_failed(check_in_id, job_id, stopped.reason)
         except JobSuperseded:
             _clean_up_superseded(check_in_id, job_id)
         except Exception:
