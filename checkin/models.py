@@ -217,6 +217,7 @@ class AuditAction(enum.StrEnum):
     PIN_RETRIED = "pin_retried"
     PIN_REVOKED = "pin_revoked"
     PIN_SHOWN = "pin_shown"
+    PIN_MOVED = "pin_moved"
     LOCK_ERROR = "lock_error"
     BOOKING_ADDED = "booking_added"
     BOOKING_EDITED = "booking_edited"
@@ -235,6 +236,7 @@ AUDIT_LABELS = {
     AuditAction.PIN_RETRIED: "PIN retried",
     AuditAction.PIN_REVOKED: "PIN revoked",
     AuditAction.PIN_SHOWN: "PIN shown to the owner",
+    AuditAction.PIN_MOVED: "PIN moved to the booking's room and dates",
     AuditAction.LOCK_ERROR: "Lock error",
     AuditAction.BOOKING_ADDED: "Booking added",
     AuditAction.BOOKING_EDITED: "Booking changed",

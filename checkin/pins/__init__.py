@@ -14,11 +14,15 @@ from .claims import (
 )
 from .cloud import lock_cloud
 from .job import run_pin_job
+from .moves import move_codes_in_background
+from .plan import current_locks
 from .removal import remove_lock_codes, revoke_pin, sweep_codes
 from .runner import PinJobRunner, pin_jobs
 
 __all__ = [
+    "current_locks",
     "lock_cloud",
+    "move_codes_in_background",
     "pin_jobs",
     "remove_lock_codes",
     "revoke_pin",

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..locks import LockCloudError
 from ..models import AuditAction, CheckIn, PinState
 from .events import announce, pin_failed
+from .moves import booking_moved_since, move_codes
 from .placement import place_pin_on_every_lock
 from .plan import BookingNoLongerValid, JobSuperseded, PinJobPlan, plan_job, update_owned_row
 from .removal import remove_lock_codes
@@ -56,6 +57,8 @@ def _generate_pin(check_in_id: int, job_id: str) -> None:
                 break
             continue
         _finish_ready(plan, pin)
+        if booking_moved_since(plan):  # the owner moved the booking while its PIN was being placed
+            move_codes(plan.check_in_id)
         return
     _finish_failed(check_in_id, job_id, reason)
 

@@ -48,15 +48,21 @@ class PinJobPlan:
     earlier_pin: str | None
 
 
+def current_locks(booking: Booking) -> list[Lock]:
+    """The locks a booking's PIN belongs on now: every front door, then its room's lock."""
+    locks = list(db.session.scalars(select(Lock).where(Lock.is_front_door)))
+    if booking.room.lock is not None and booking.room.lock not in locks:
+        locks.append(booking.room.lock)
+    return locks
+
+
 def plan_job(check_in_id: int, job_id: str) -> PinJobPlan:
     check_in = db.session.get(CheckIn, check_in_id)
     if check_in is None or check_in.pin_job_id != job_id or check_in.pin_state != PinState.PENDING:
         db.session.commit()
         raise JobSuperseded
     booking = check_in.booking
-    locks = list(db.session.scalars(select(Lock).where(Lock.is_front_door)))
-    if booking.room.lock is not None and booking.room.lock not in locks:
-        locks.append(booking.room.lock)
+    locks = current_locks(booking)
     valid_from, valid_until = stay_window(booking)
     plan = PinJobPlan(
         check_in_id=check_in.id,
