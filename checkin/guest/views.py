@@ -23,7 +23,7 @@ from ..services import bookings, check_ins
 from ..services.alerts import alert_guest_needs_help
 from ..services.lookup_limits import lookup_blocked, record_lookup
 from ..stays import check_in_opens_on, stay_problem, stay_window
-from .blueprint import BROWSER_KEY, CONFIRMED_KEY, GUEST_SESSION_KEYS, LAST_SEEN_KEY, SESSION_KEY, bp
+from .blueprint import BROWSER_KEY, CONFIRMED_KEY, LAST_SEEN_KEY, SESSION_KEY, bp
 from .forms import ConfirmForm, DetailsForm, FindBookingForm, ParkingForm, RetryPinForm
 
 BOOKING_NOT_FOUND = _l(
@@ -51,13 +51,15 @@ def _end_idle_guest_session():
 
 
 def _forget_check_in() -> None:
-    for key in GUEST_SESSION_KEYS:
+    """Drop the check-in from the session; the browser's key stays, so the browser that
+    confirmed gets back in by finding the booking again."""
+    for key in (SESSION_KEY, CONFIRMED_KEY, LAST_SEEN_KEY):
         session.pop(key, None)
 
 
 def _may_carry_on(check_in: CheckIn) -> bool:
     """Before Confirm, any browser the booking was found in; after it, only the browser that
-    confirmed, or one that found the booking again since (reference and surname once more)."""
+    confirmed (which, once its session forgot the check-in, finds the booking again)."""
     return check_in.confirmed_at is None or session.get(CONFIRMED_KEY) == check_in.public_id
 
 
@@ -130,14 +132,14 @@ def find_booking():
         opens_on = check_in_opens_on(booking)
         return render_template("guest/stay_problem.html", problem=problem, booking=booking, opens_on=opens_on)
     check_in = check_ins.begin_check_in(booking)
-    if check_in.confirmed_at is not None and session.get(SESSION_KEY) != check_in.public_id:
-        # The PIN is never shown again to a new browser: the room link or the owner, only.
-        return render_template("guest/already_checked_in.html", booking=booking)
+    if check_in.confirmed_at is not None:
+        if not check_ins.confirmed_by_browser(check_in, session.get(BROWSER_KEY)):
+            # The PIN is never shown again to another browser: the room link or the owner, only.
+            return render_template("guest/already_checked_in.html", booking=booking)
+        session[CONFIRMED_KEY] = check_in.public_id  # the confirming browser, back with the booking's details
     session[SESSION_KEY] = check_in.public_id
     session[LAST_SEEN_KEY] = int(time.time())
     session.setdefault(BROWSER_KEY, uuid.uuid4().hex)
-    if check_in.confirmed_at is not None:
-        session[CONFIRMED_KEY] = check_in.public_id  # found again by the browser that holds it
     return redirect(url_for("guest.details"))
 
 

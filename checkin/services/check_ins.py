@@ -77,7 +77,14 @@ def confirm_check_in(check_in: CheckIn, browser_key: str) -> bool:
     )
     db.session.commit()
     db.session.refresh(check_in)
-    return check_in.confirmed_by is not None and hmac.compare_digest(check_in.confirmed_by, _hash_token(browser_key))
+    return confirmed_by_browser(check_in, browser_key)
+
+
+def confirmed_by_browser(check_in: CheckIn, browser_key: str | None) -> bool:
+    """Is this the browser (by its session's key) that confirmed the check-in?"""
+    if not browser_key or check_in.confirmed_by is None:
+        return False
+    return hmac.compare_digest(check_in.confirmed_by, _hash_token(browser_key))
 
 
 def pin_state(check_in: CheckIn) -> PinState:

@@ -116,6 +116,23 @@ def test_a_guest_session_ends_after_two_idle_hours(app, demo, cloud):
         assert looker.client.get("/details").headers["Location"] == "/"
         # The room link itself is the guest's key for the stay and keeps working.
         assert app.test_client().get(link).status_code == 200
+        # The confirming browser gets back in with the reference and surname; the looker does not.
+        assert guest.find_booking().headers["Location"] == "/details"
+        assert guest.client.get("/details").headers["Location"] == link
+        assert b"already checked in" in looker.find_booking().data
+
+
+def test_a_looker_that_finds_the_booking_again_is_still_another_browser(app, demo, cloud):
+    looker, guest = Guest(app.test_client()), Guest(app.test_client())
+    looker.find_booking()
+    guest.find_booking()
+    guest.give_details()
+    guest.give_parking(None)
+    wait_for_pin(app)
+    guest.confirm()
+    again = looker.find_booking()  # its session still holds the check-in: no matter
+    assert again.status_code == 200 and b"already checked in" in again.data
+    assert looker.client.get("/details").headers["Location"] == "/"
 
 
 def test_the_confirming_browser_finds_its_stay_again_by_reference_and_surname(app, demo, cloud):
