@@ -13,13 +13,13 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from ..clock import utc_now
+from ..clock import to_epoch_ms, utc_now
 from ..extensions import db
 from ..locks import DuplicatePasscode, LockCloudError
 from ..models import AuditAction, CheckIn, LockCode, PinState
 from ..stays import stay_window
 from .cloud import lock_cloud
-from .events import announce
+from .events import announce, pin_move_failed
 from .plan import PinJobPlan, current_locks
 from .removal import mark_removed, remove_lock_codes
 from .runner import pin_jobs
@@ -103,7 +103,31 @@ def move_codes(check_in_id: int) -> None:
         # Revoked or remade while the codes moved: what this move placed comes off too.
         remove_lock_codes(check_in_id, job_id=job_id)
         return
-    _announce(reference, over, targets, problems)
+    # The same for every try of this move (the owner hears once), new for the next move.
+    locks = "-".join(str(lock.id) for lock in targets)
+    move_key = f"{job_id}:{locks}:{to_epoch_ms(valid_from)}:{to_epoch_ms(valid_until)}"
+    _announce(reference, over, targets, problems, move_key)
+
+
+def move_misplaced_codes() -> int:
+    """Move again every ready PIN whose codes are not on exactly its booking's locks (a move that
+    failed, or one a dead worker never ran); for the maintenance timer. Returns how many."""
+    ready = db.session.scalars(select(CheckIn).where(CheckIn.pin_state == PinState.READY)).all()
+    misplaced = [check_in.id for check_in in ready if codes_misplaced(check_in)]
+    db.session.commit()
+    for check_in_id in misplaced:
+        move_codes(check_in_id)
+    return len(misplaced)
+
+
+def codes_misplaced(check_in: CheckIn) -> bool:
+    """A ready PIN whose live codes are not on exactly the locks its booking needs now (none,
+    once the stay is over)."""
+    booking = check_in.booking
+    over = booking.cancelled_at is not None or utc_now() >= stay_window(booking)[1]
+    wanted = [] if over else current_locks(booking)
+    live = [code.lock_id for code in check_in.lock_codes if code.removed_at is None]
+    return check_in.pin_state == PinState.READY and sorted(live) != sorted(lock.id for lock in wanted)
 
 
 def _add_or_adopt(ttlock_id: int, pin: str, name: str, valid_from, valid_until) -> int:
@@ -127,11 +151,12 @@ def _still_the_same_pin(check_in_id: int, job_id: str) -> bool:
     return state == PinState.READY and current_job == job_id
 
 
-def _announce(reference: str, over: bool, targets, problems: list[str]) -> None:
+def _announce(reference: str, over: bool, targets, problems: list[str], move_key: str) -> None:
     if problems:
         detail = "Moving the PIN failed on " + "; ".join(problems) + " The dashboard shows the booking until it is fixed."
         log.warning("Moving booking %s's PIN failed on %s lock(s)", reference, len(problems))
         announce(AuditAction.LOCK_ERROR, booking_reference=reference, detail=detail)
+        pin_move_failed.send(AuditAction.LOCK_ERROR, booking_reference=reference, reason=detail, move_key=move_key)
     elif over:
         announce(AuditAction.PIN_MOVED, booking_reference=reference, detail="The stay is over: removed from every lock.")
     else:

@@ -5,11 +5,9 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from ..clock import utc_now
 from ..extensions import db
 from ..models import Booking, CheckIn, LockCode, PinState
-from ..pins import current_locks
-from ..stays import stay_window
+from ..pins import codes_misplaced
 from . import check_ins
 from .bookings import normalize_reference, normalize_surname
 from .owner_actions import retry_refusal
@@ -68,18 +66,13 @@ def booking_status(booking: Booking) -> BookingStatus:
     else:
         stage = "confirmed" if check_in.confirmed_at else "details given"
     live_codes = [code for code in check_in.lock_codes if code.removed_at is None] if check_in else []
-    stay_over = booking.cancelled_at is not None or utc_now() >= stay_window(booking)[1]
-    wanted_locks = [] if stay_over else current_locks(booking)
-    doors_wrong = state == PinState.READY and sorted(code.lock_id for code in live_codes) != sorted(
-        lock.id for lock in wanted_locks
-    )
     return BookingStatus(
         booking=booking,
         stage=stage,
         pin_state=state,
         pin_words=PIN_STATE_WORDS[state],
         doors=sorted(code.lock.name for code in live_codes),
-        doors_wrong=doors_wrong,
+        doors_wrong=check_in is not None and codes_misplaced(check_in),
         pin_error=check_in.pin_error if check_in and state in (PinState.FAILED, PinState.REVOKED) else None,
         can_retry=check_in is not None and retry_refusal(check_in) is None,
         has_car=check_in.has_car if check_in else None,

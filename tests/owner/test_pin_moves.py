@@ -9,7 +9,7 @@ import time_machine
 from checkin.clock import to_epoch_ms
 from checkin.extensions import db
 from checkin.locks import LockUnreachable
-from checkin.models import AuditEvent, Booking, Room
+from checkin.models import AlertOutbox, AuditEvent, Booking, Room
 from checkin.pins import sweep_codes
 from checkin.stays import stay_window
 from conftest import Guest, codes_on
@@ -172,7 +172,9 @@ def test_the_sweep_removes_a_code_from_a_lock_the_booking_left_and_the_dashboard
     assert flagged in client.get("/owner/bookings/40321").get_data(as_text=True)  # still not on Room 2
 
 
-def test_a_move_the_new_door_refuses_is_flagged_and_explained(app, client, owner, cloud, guest_link):
+def test_a_move_the_new_door_refuses_is_flagged_alerted_and_finished_by_the_timer(
+    app, client, runner, owner, cloud, guest_link
+):
     cloud.failures[("add", ROOM_2)] = [LockUnreachable("The gateway for Room 2 door is offline.")]
     edit(owner, app, room_id=room_id(app, "Room 2"))
     eventually(lambda: audit_details(app, "lock_error"))
@@ -180,3 +182,12 @@ def test_a_move_the_new_door_refuses_is_flagged_and_explained(app, client, owner
     page = client.get("/owner/bookings/40321").get_data(as_text=True)
     assert "not on exactly this booking" in page
     assert not codes_on(app, ROOM_1)  # the old room's door opens for them no longer either
+    with app.app_context():
+        alerts = list(db.session.scalars(db.select(AlertOutbox.subject)))
+    assert alerts == ["A guest's door PIN could not be moved with their booking: booking 40321"]
+    # The gateway is back: the maintenance timer's sweep finishes the move.
+    result = runner.invoke(args=["sweep"])
+    assert "Moved 1 PIN(s)" in result.output
+    assert [c.pin for c in codes_on(app, ROOM_2)] == [wait_for_pin(app).pin]
+    assert "not on exactly this booking" not in client.get("/owner/bookings/40321").get_data(as_text=True)
+    assert "Moved" not in runner.invoke(args=["sweep"]).output  # nothing left to move
