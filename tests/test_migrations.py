@@ -228,6 +228,8 @@ def test_a_database_made_before_migrations_reaches_the_newest_schema_keeping_eve
         # Codes placed before the job takeover belong to the run their check-in last had.
         assert {code.job_id for code in ready.lock_codes} == {"1" * 32}
         assert db.session.get(LockCode, 3).job_id == "2" * 32
+        # A room link handed out before links followed the PIN belongs to the current PIN's job.
+        assert ready.room_link_job_id == ready.pin_job_id and ready.confirmed_by is None
 
 
 def test_the_migrations_make_the_tables_the_models_describe(app, database):
