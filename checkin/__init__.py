@@ -39,6 +39,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         errors,
         guest,
         i18n,
+        local_paths,
         locks_cli,
         owner,
         pins,
@@ -49,6 +50,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     database.init_app(app)
     security.init_app(app)
+    local_paths.init_app(app)
     pins.init_app(app)
     pin_events.listen()
     errors.init_app(app)

@@ -5,7 +5,7 @@ from flask.cli import with_appcontext
 
 from .config import masked
 from .database import upgrade_database
-from .pins import sweep_codes, take_over_abandoned_jobs
+from .pins import move_misplaced_codes, sweep_codes, take_over_abandoned_jobs
 from .services.booking_import import import_bookings
 from .services.demo import load_demo_data
 from .services.property_setup import SetupError, save_lock, save_room
@@ -109,9 +109,13 @@ def resume_jobs():
 @click.command("sweep")
 @with_appcontext
 def sweep():
-    """Delete from the locks the codes of ended, cancelled or revoked stays (safe at any time)."""
+    """Delete from the locks the codes of ended, cancelled or revoked stays, and move again the
+    PINs of moved bookings not yet on their new locks (safe at any time)."""
     report = sweep_codes()
     click.echo(f"Removed {report.removed} code(s) from the locks.")
+    moved = move_misplaced_codes()
+    if moved:
+        click.echo(f"Moved {moved} PIN(s) to their bookings' current locks.")
     for failure in report.failed:
         click.echo(f"Not removed, will retry next run: {failure}", err=True)
     if report.failed:

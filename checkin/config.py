@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     LOOKUP_LIMIT_PER_IP_MINUTE: Annotated[int, Field(ge=1)] = Field(10, examples=["10"])
     LOOKUP_LIMIT_PER_IP_HOUR: Annotated[int, Field(ge=1)] = Field(50, examples=["50"])
     GUEST_PIN_RETRIES_PER_HOUR: Annotated[int, Field(ge=0)] = Field(3, examples=["3"])
+    # A guest's session (which check-in this browser holds) ends after this long without a request.
+    GUEST_SESSION_IDLE_SECONDS: Annotated[int, Field(ge=60)] = Field(2 * 60 * 60, examples=["7200"])
     PROXY_COUNT: Annotated[int, Field(ge=0)] = Field(0, examples=["1"])
 
     PIN_JOB_THREADS: Annotated[int, Field(ge=1)] = Field(4, examples=["4"])

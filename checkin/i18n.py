@@ -21,6 +21,8 @@ from urllib.parse import urlencode
 from flask import Flask, current_app, g, has_request_context, redirect, request, url_for
 from flask_babel import Babel
 
+from .local_paths import local_path
+
 babel = Babel()
 
 
@@ -122,8 +124,7 @@ def _address_without_language() -> str:
 
 
 def _this_path() -> str:
-    # One leading slash: "//evil.example/" as a path must not become a link to another host.
-    return request.script_root + "/" + request.path.lstrip("/")
+    return request.script_root + local_path(request.path)
 
 
 def _query_without_language() -> list[tuple[str, str]]:

@@ -108,8 +108,12 @@ class CheckIn(db.Model):
     pin_error: Mapped[str | None] = mapped_column(Text)  # for the owner, never the guest
 
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A hash of the key the confirming browser's session holds: only that browser carries on.
+    confirmed_by: Mapped[str | None] = mapped_column(String(64))
     room_token_salt: Mapped[str | None] = mapped_column(String(64))
     room_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The PIN job whose PIN the room link shows: a revoked or remade PIN ends the link.
+    room_link_job_id: Mapped[str | None] = mapped_column(String(32))
 
     booking: Mapped[Booking] = relationship(back_populates="check_in")
     lock_codes: Mapped[list["LockCode"]] = relationship(back_populates="check_in")
@@ -215,6 +219,7 @@ class AuditAction(enum.StrEnum):
     PIN_RETRIED = "pin_retried"
     PIN_REVOKED = "pin_revoked"
     PIN_SHOWN = "pin_shown"
+    PIN_MOVED = "pin_moved"
     LOCK_ERROR = "lock_error"
     BOOKING_ADDED = "booking_added"
     BOOKING_EDITED = "booking_edited"
@@ -233,6 +238,7 @@ AUDIT_LABELS = {
     AuditAction.PIN_RETRIED: "PIN retried",
     AuditAction.PIN_REVOKED: "PIN revoked",
     AuditAction.PIN_SHOWN: "PIN shown to the owner",
+    AuditAction.PIN_MOVED: "PIN moved to the booking's room and dates",
     AuditAction.LOCK_ERROR: "Lock error",
     AuditAction.BOOKING_ADDED: "Booking added",
     AuditAction.BOOKING_EDITED: "Booking changed",

@@ -5,6 +5,8 @@ import re
 import tempfile
 
 import pytest
+from databases import database_uri_for, drop_databases, on_postgresql
+from lock_doubles import ScriptedLockCloud, use_lock_cloud
 from sqlalchemy import select
 
 from checkin import create_app
@@ -13,7 +15,6 @@ from checkin.extensions import db
 from checkin.locks import PasscodeOnLock
 from checkin.models import SimulatedPasscode
 from checkin.services.demo import load_demo_data
-from databases import database_uri_for, drop_databases, on_postgresql
 from guest_driver import (
     CAR_REGISTRATION,
     CONFIRM,
@@ -32,7 +33,6 @@ from guest_driver import (
     GuestPage,
 )
 from guest_driver.http import form_data
-from lock_doubles import ScriptedLockCloud, use_lock_cloud
 
 # The suite runs on its own settings, whatever CHECKIN_* variables the shell running it has, and
 # never reads the developer's instance/config.py (a real lock account?).

@@ -8,12 +8,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from flask import Flask
-from werkzeug.serving import make_server
-
 # tests/conftest.py is imported as the module `conftest` (pytest puts tests/ on sys.path).
 from conftest import make_app
 from databases import database_uri_for
+from flask import Flask
+from werkzeug.serving import make_server
 
 from benchmarks.gunicorn_server import LOOPBACK
 from checkin.extensions import db

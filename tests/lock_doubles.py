@@ -44,6 +44,11 @@ class ScriptedLockCloud(SimulatedLockCloud):
             raise pending.pop(0)
         return passcode_id
 
+    def change_passcode(self, lock_id, passcode_id, valid_from, valid_until):
+        self.calls.append(("change", lock_id, passcode_id))
+        self._scripted("change", lock_id)
+        super().change_passcode(lock_id, passcode_id, valid_from, valid_until)
+
     def delete_passcode(self, lock_id, passcode_id):
         self.calls.append(("delete", lock_id, passcode_id))
         self._scripted("delete", lock_id)

@@ -5,11 +5,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import time_machine
+from conftest import Guest, csrf_token
 
 from checkin.extensions import db
 from checkin.locks import LockUnreachable
 from checkin.models import Booking, CheckIn, LockCode, PinState
-from conftest import Guest, csrf_token
 
 ROOM_PATH = re.compile(r"^/room/[A-Za-z0-9_-]{43}$")
 

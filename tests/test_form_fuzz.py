@@ -1,9 +1,8 @@
 """1,000 generated inputs to each guest form: never a server error, never a stack trace."""
 import pytest
+from conftest import csrf_token
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-from conftest import csrf_token
 
 # Any text a phone keyboard, a paste or a bot could send: every script, controls, long runs.
 field_text = st.one_of(

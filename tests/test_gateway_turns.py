@@ -6,11 +6,11 @@ import threading
 import time
 
 import pytest
+from databases import database_uri_for
 from sqlalchemy import create_engine
 
 from checkin.locks import LockBusy
 from checkin.pins.gateway_turns import PostgresGateway
-from databases import database_uri_for
 
 pytestmark = pytest.mark.postgresql
 

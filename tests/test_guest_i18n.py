@@ -10,6 +10,7 @@ from babel.dates import format_time
 from babel.messages.frontend import CommandLineInterface
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
+from conftest import Guest
 from flask import render_template_string
 
 from checkin.extensions import db
@@ -18,7 +19,6 @@ from checkin.models import Booking
 from checkin.services.demo import load_demo_data
 from checkin.stays import stay_window
 from checkin.templating import long_date, property_datetime, word_list
-from conftest import Guest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 TRANSLATIONS = PROJECT_ROOT / "checkin" / "translations"

@@ -1,10 +1,10 @@
 """Each guest page: what it accepts, what it refuses, and that nothing typed is lost."""
 import pytest
 import time_machine
+from conftest import csrf_token
 
 from checkin.extensions import db
 from checkin.models import Booking, CheckIn
-from conftest import csrf_token
 
 SAME_MISS = b"We can&#39;t find a booking with that reference and surname."
 

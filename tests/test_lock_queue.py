@@ -14,8 +14,8 @@ from conftest import codes_on
 
 from checkin.locks import DuplicatePasscode, LockBusy, LockUnreachable
 from checkin.locks.gateway_queue import GatewayQueue
-from checkin.pins.cloud import DatabaseSimulatedLocks
 from checkin.locks.simulated import SimulatedLockCloud
+from checkin.pins.cloud import DatabaseSimulatedLocks
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 10, 24, 14, 0, tzinfo=timezone.utc)

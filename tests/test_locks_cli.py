@@ -3,13 +3,12 @@ from datetime import datetime, timezone
 
 import pytest
 import time_machine
+from fake_ttlock import FakeLock, FakeTTLock
+from lock_doubles import use_lock_cloud
 
 from checkin.extensions import db
 from checkin.locks_cli import locks_group
-from checkin.models import Lock
-from checkin.models import AlertOutbox
-from fake_ttlock import FakeLock, FakeTTLock
-from lock_doubles import use_lock_cloud
+from checkin.models import AlertOutbox, Lock
 
 HOUR_MS = 3600 * 1000
 WINTER = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)

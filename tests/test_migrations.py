@@ -8,6 +8,7 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from conftest import TEST_CONFIG
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex
 
@@ -15,7 +16,6 @@ from checkin import create_app
 from checkin.database import MIGRATIONS_DIR, upgrade_database
 from checkin.extensions import db
 from checkin.models import CheckIn, LockCode, PinState
-from conftest import TEST_CONFIG
 
 FIXTURES = Path(__file__).with_name("fixtures")
 FIRST_VERSION = FIXTURES / "schema_first_version.sql"
@@ -230,6 +230,8 @@ def test_a_database_made_before_migrations_reaches_the_newest_schema_keeping_eve
         # Codes placed before the job takeover belong to the run their check-in last had.
         assert {code.job_id for code in ready.lock_codes} == {"1" * 32}
         assert db.session.get(LockCode, 3).job_id == "2" * 32
+        # A room link handed out before links followed the PIN belongs to the current PIN's job.
+        assert ready.room_link_job_id == ready.pin_job_id and ready.confirmed_by is None
 
 
 def test_the_migrations_make_the_tables_the_models_describe(app, database):

@@ -3,6 +3,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import Guest, codes_on
 
 from checkin.clock import to_epoch_ms
 from checkin.extensions import db
@@ -10,7 +11,6 @@ from checkin.locks import DuplicatePasscode, LockBusy, LockUnreachable, Passcode
 from checkin.models import CheckIn, LockCode, PinState, SimulatedPasscode
 from checkin.pins import placement
 from checkin.pins.placement import choose_pin, is_acceptable_pin
-from conftest import Guest, codes_on
 
 FRONT_DOOR, ROOM_1 = 1001, 2001
 

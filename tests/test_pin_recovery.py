@@ -6,14 +6,14 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from conftest import codes_on, make_app
+from lock_doubles import use_lock_cloud
 
 from checkin.clock import at_property_time, to_epoch_ms, utc_now
 from checkin.extensions import db
 from checkin.models import Booking, CheckIn, Lock, LockCode, PinState, SimulatedPasscode
 from checkin.pins import revoke_pin, take_over_abandoned_jobs
 from checkin.services.bookings import cancel_booking
-from conftest import codes_on, make_app
-from lock_doubles import use_lock_cloud
 
 FRONT_DOOR, ROOM_1 = 1001, 2001
 

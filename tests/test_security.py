@@ -4,13 +4,13 @@ import re
 
 import pytest
 import time_machine
+from conftest import Guest, csrf_token
 
 from checkin import create_app
 from checkin.config import InvalidSetting
 from checkin.extensions import db
 from checkin.models import CheckIn
 from checkin.security import redact_room_links
-from conftest import Guest, csrf_token
 
 LOCKED = b"check-in for this booking reference is paused"
 
@@ -85,6 +85,7 @@ def test_ip_limits_per_minute_and_per_hour(client, demo):
 
 def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path):
     from conftest import make_app
+
     from checkin.services.demo import load_demo_data
 
     app = make_app(tmp_path, PROXY_COUNT=1, LOOKUP_LIMIT_PER_IP_MINUTE=1)

@@ -24,8 +24,8 @@ from checkin.locks import (
 )
 from checkin.locks.gateway_queue import GatewayQueue
 from checkin.locks.ttlock import TTLockCloud
-from checkin.pins.cloud import DatabaseTokenStore, lock_name
 from checkin.models import Lock, TTLockToken
+from checkin.pins.cloud import DatabaseTokenStore, lock_name
 
 BASE = "https://euapi.ttlock.com"
 USERNAME = "owner@example.com"

@@ -4,9 +4,9 @@ import threading
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from fake_ttlock import FakeLock, FakeTTLock
 
 from checkin.locks import DuplicatePasscode, LockBusy, LockCloudError
-from fake_ttlock import FakeLock, FakeTTLock
 
 FRONT_DOOR, ROOM = 1001, 1002
 NOW = datetime(2026, 10, 24, 14, 0, tzinfo=timezone.utc)

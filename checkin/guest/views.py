@@ -1,4 +1,6 @@
 """Guest pages translate HTTP into service calls; the rules live in checkin.services."""
+import time
+import uuid
 from functools import wraps
 
 from flask import (
@@ -21,7 +23,7 @@ from ..services import bookings, check_ins
 from ..services.alerts import alert_guest_needs_help
 from ..services.lookup_limits import lookup_blocked, record_lookup
 from ..stays import check_in_opens_on, stay_problem, stay_window
-from .blueprint import SESSION_KEY, bp
+from .blueprint import BROWSER_KEY, CONFIRMED_KEY, LAST_SEEN_KEY, SESSION_KEY, bp
 from .forms import ConfirmForm, DetailsForm, FindBookingForm, ParkingForm, RetryPinForm
 
 BOOKING_NOT_FOUND = _l(
@@ -30,14 +32,62 @@ BOOKING_NOT_FOUND = _l(
 )
 
 
+# A guest's seen-stamp is rewritten at most this often, so not every page sends a new cookie.
+LAST_SEEN_RESOLUTION_SECONDS = 60
+
+
+@bp.before_app_request
+def _end_idle_guest_session():
+    """A guest session ends after GUEST_SESSION_IDLE_SECONDS without a request (a copied or
+    forgotten cookie does not open the check-in days later); the owner's keys are not touched."""
+    if SESSION_KEY not in session:
+        return
+    now = int(time.time())
+    seen = session.get(LAST_SEEN_KEY, 0)
+    if now - seen > int(current_app.config["GUEST_SESSION_IDLE_SECONDS"]):
+        _forget_check_in()
+    elif now - seen > LAST_SEEN_RESOLUTION_SECONDS:
+        session[LAST_SEEN_KEY] = now
+
+
+def _forget_check_in() -> None:
+    """Drop the check-in from the session; the browser's key stays, so the browser that
+    confirmed gets back in by finding the booking again."""
+    for key in (SESSION_KEY, CONFIRMED_KEY, LAST_SEEN_KEY):
+        session.pop(key, None)
+
+
+def _may_carry_on(check_in: CheckIn) -> bool:
+    """Before Confirm, any browser the booking was found in; after it, only the browser that
+    confirmed (which, once its session forgot the check-in, finds the booking again)."""
+    return check_in.confirmed_at is None or session.get(CONFIRMED_KEY) == check_in.public_id
+
+
+def _session_check_in() -> CheckIn | None:
+    """The session's check-in, if this browser may still see it; else the session forgets it."""
+    check_in = check_ins.check_in_by_public_id(session.get(SESSION_KEY))
+    if check_in is not None and not _may_carry_on(check_in):
+        _forget_check_in()
+        return None
+    return check_in
+
+
 def check_in_required(view):
-    """Load the session's check-in into g.check_in, or send the guest back to page 1."""
+    """Load the session's check-in into g.check_in, or send the guest back to page 1.
+
+    A stay that was cancelled or ended meanwhile shows why, instead of carrying on.
+    """
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        g.check_in = check_ins.check_in_by_public_id(session.get(SESSION_KEY))
+        g.check_in = _session_check_in()
         if g.check_in is None:
             return redirect(url_for("guest.find_booking"))
+        booking = g.check_in.booking
+        problem = stay_problem(booking)
+        if problem is not None:
+            opens_on = check_in_opens_on(booking)
+            return render_template("guest/stay_problem.html", problem=problem, booking=booking, opens_on=opens_on)
         return view(*args, **kwargs)
 
     return wrapped
@@ -59,7 +109,7 @@ def after_confirm_url(check_in: CheckIn) -> str:
     """The room page once the PIN is ready, the contact page if it failed, else the wait page."""
     if check_in.pin_state == PinState.READY:
         return url_for("guest.room", token=check_ins.room_token(check_in))
-    if check_in.pin_state == PinState.FAILED:
+    if check_in.pin_state in (PinState.FAILED, PinState.REVOKED):
         return url_for("guest.contact")
     return url_for("guest.almost_ready")
 
@@ -82,10 +132,14 @@ def find_booking():
         opens_on = check_in_opens_on(booking)
         return render_template("guest/stay_problem.html", problem=problem, booking=booking, opens_on=opens_on)
     check_in = check_ins.begin_check_in(booking)
-    if check_in.confirmed_at is not None and session.get(SESSION_KEY) != check_in.public_id:
-        # The PIN is never shown again to a new browser: the room link or the owner, only.
-        return render_template("guest/already_checked_in.html", booking=booking)
+    if check_in.confirmed_at is not None:
+        if not check_ins.confirmed_by_browser(check_in, session.get(BROWSER_KEY)):
+            # The PIN is never shown again to another browser: the room link or the owner, only.
+            return render_template("guest/already_checked_in.html", booking=booking)
+        session[CONFIRMED_KEY] = check_in.public_id  # the confirming browser, back with the booking's details
     session[SESSION_KEY] = check_in.public_id
+    session[LAST_SEEN_KEY] = int(time.time())
+    session.setdefault(BROWSER_KEY, uuid.uuid4().hex)
     return redirect(url_for("guest.details"))
 
 
@@ -127,7 +181,11 @@ def review():
 def confirm():
     if not (ConfirmForm().validate_on_submit() and g.check_in.details_given and g.check_in.parking_answered):
         return redirect(url_for("guest.review"))
-    check_ins.confirm_check_in(g.check_in)
+    if not check_ins.confirm_check_in(g.check_in, session.get(BROWSER_KEY, "")):
+        # Another browser confirmed first: this one holds only a lookup, not the stay.
+        _forget_check_in()
+        return redirect(url_for("guest.find_booking"))
+    session[CONFIRMED_KEY] = g.check_in.public_id
     check_ins.wait_for_pin(g.check_in, float(current_app.config["CONFIRM_WAIT_SECONDS"]))
     return redirect(after_confirm_url(g.check_in))
 
@@ -148,7 +206,7 @@ def almost_ready():
 
 @bp.route("/contact")
 def contact():
-    check_in = check_ins.check_in_by_public_id(session.get(SESSION_KEY))
+    check_in = _session_check_in()
     alert_guest_needs_help(check_in)  # once per check-in; a visitor without one is not news
     can_retry = check_in is not None and check_in.pin_state == PinState.FAILED
     return render_template("guest/contact.html", check_in=check_in, form=RetryPinForm() if can_retry else None)
@@ -174,9 +232,11 @@ def room(token: str):
     if check_in is None:
         abort(404)
     valid_from, valid_until = stay_window(check_in.booking)
+    check_ins.pin_state(check_in)
     if utc_now() >= valid_until or check_in.booking.cancelled_at is not None:
         abort(410)
-    check_ins.pin_state(check_in)
+    if not check_ins.room_link_is_current(check_in):
+        abort(410)  # its PIN was revoked or remade: a new PIN comes with a new link
     response = current_app.make_response(
         render_template(
             "guest/room.html",

@@ -66,7 +66,7 @@ class LockInfo:
 
 
 class LockCloud(ABC):
-    """What the app needs from a lock cloud: put a period PIN on a lock, find it, remove it."""
+    """What the app needs from a lock cloud: put a period PIN on a lock, re-date it, find it, remove it."""
 
     @abstractmethod
     def add_passcode(
@@ -77,6 +77,10 @@ class LockCloud(ABC):
     @abstractmethod
     def delete_passcode(self, lock_id: int, passcode_id: int) -> None:
         """Remove a passcode from the lock; one already gone counts as removed."""
+
+    @abstractmethod
+    def change_passcode(self, lock_id: int, passcode_id: int, valid_from: datetime, valid_until: datetime) -> None:
+        """Give a passcode on the lock new dates (a stay moved, lengthened or cut short)."""
 
     @abstractmethod
     def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:

@@ -33,6 +33,8 @@ class SimulatedLocks(Protocol):
 
     def delete(self, lock_id: int, passcode_id: int) -> None: ...
 
+    def change(self, lock_id: int, passcode_id: int, start_ms: int, end_ms: int) -> None: ...
+
     def find(self, lock_id: int, pin: str) -> PasscodeOnLock | None: ...
 
     def locks(self) -> list[tuple[int, str]]:
@@ -75,6 +77,10 @@ class SimulatedLockCloud(LockCloud):
     def delete_passcode(self, lock_id: int, passcode_id: int) -> None:
         with self._through_gateway(lock_id):
             self.store.delete(lock_id, passcode_id)
+
+    def change_passcode(self, lock_id: int, passcode_id: int, valid_from: datetime, valid_until: datetime) -> None:
+        with self._through_gateway(lock_id):
+            self.store.change(lock_id, passcode_id, to_epoch_ms(valid_from), to_epoch_ms(valid_until))
 
     def gateway_turn(self):
         return self._queue.turn()

@@ -4,6 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import flash, g, redirect, render_template, request, session, url_for
 
+from ..local_paths import local_path
 from ..models import AuditAction
 from ..services import owner_accounts
 from ..services.audit import acting_as, record_event
@@ -75,4 +76,4 @@ def _safe_next(target: str | None) -> str:
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not parts.path.startswith("/owner/") or target.startswith("//"):
         return dashboard
-    return target
+    return local_path(parts.path, parts.query)

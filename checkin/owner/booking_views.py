@@ -41,12 +41,12 @@ def edit_booking(reference: str):
     form = EditBookingForm(obj=booking)
     if not form.validate_on_submit():
         return render_template("owner/booking_form.html", form=form, booking=booking)
-    pin_outdated = owner_actions.edit_booking(booking, form.surname.data, form.room_id.data,
-                                              form.check_in_date.data, form.check_out_date.data)
+    pin_moves = owner_actions.edit_booking(booking, form.surname.data, form.room_id.data,
+                                           form.check_in_date.data, form.check_out_date.data)
     flash(f"Booking {booking.reference} saved.", "success")
-    if pin_outdated:
-        flash("The guest's PIN was made for the old room or dates. Revoke it, then Retry to make a new one, "
-              "and tell the guest their new PIN.", "warning")
+    if pin_moves:
+        flash("The guest's PIN moves with the booking: the same PIN, on the room's door and for the new dates "
+              "(an ended stay's codes come off). This page shows the doors once the locks have it.", "info")
     return redirect(url_for("owner.booking", reference=booking.reference))
 
 

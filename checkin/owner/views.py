@@ -83,7 +83,10 @@ def _status_or_404(reference: str) -> owner_dashboard.BookingStatus:
 def _booking_page(reference: str, pin: str | None = None):
     status = _status_or_404(reference)
     events = audit.events_for_booking(status.booking.reference)
-    return render_template("owner/booking.html", status=status, events=events, pin=pin, labels=AUDIT_LABELS)
+    token = owner_actions.room_link_token(status.booking.check_in) if status.booking.check_in else None
+    room_link = url_for("guest.room", token=token, _external=True) if token else None
+    return render_template("owner/booking.html", status=status, events=events, pin=pin, labels=AUDIT_LABELS,
+                           room_link=room_link)
 
 
 def _act(reference: str, done: str, action, target):

@@ -14,11 +14,17 @@ from .claims import (
 )
 from .cloud import lock_cloud
 from .job import run_pin_job
+from .moves import codes_misplaced, move_codes_in_background, move_misplaced_codes
+from .plan import current_locks
 from .removal import remove_lock_codes, revoke_pin, sweep_codes
 from .runner import PinJobRunner, pin_jobs
 
 __all__ = [
+    "codes_misplaced",
+    "current_locks",
     "lock_cloud",
+    "move_codes_in_background",
+    "move_misplaced_codes",
     "pin_jobs",
     "remove_lock_codes",
     "revoke_pin",

@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -134,6 +134,14 @@ class DatabaseSimulatedLocks:
                 delete(SimulatedPasscode).where(
                     SimulatedPasscode.lock_ttlock_id == lock_id, SimulatedPasscode.id == passcode_id
                 )
+            )
+
+    def change(self, lock_id: int, passcode_id: int, start_ms: int, end_ms: int) -> None:
+        with Session(db.engine) as session, session.begin():
+            session.execute(
+                update(SimulatedPasscode)
+                .where(SimulatedPasscode.lock_ttlock_id == lock_id, SimulatedPasscode.id == passcode_id)
+                .values(start_ms=start_ms, end_ms=end_ms)
             )
 
     def find(self, lock_id: int, pin: str) -> PasscodeOnLock | None:

@@ -10,6 +10,9 @@ _signals = Namespace()
 pin_event = _signals.signal("pin-event")
 # A PIN job gave up; keywords: booking_reference, reason (for the owner), job_id.
 pin_failed = _signals.signal("pin-failed")
+# A moved booking's PIN did not reach all its new locks or dates; keywords: booking_reference,
+# reason (for the owner), move_key (the same for every try of the same move).
+pin_move_failed = _signals.signal("pin-move-failed")
 
 
 def announce(

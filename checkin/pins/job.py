@@ -15,8 +15,15 @@ from ..extensions import db
 from ..locks import LockCloudError
 from ..models import AuditAction, CheckIn, PinState
 from .events import announce, pin_failed
+from .moves import booking_moved_since, move_codes
 from .placement import place_pin_on_every_lock
-from .plan import JobSuperseded, PinJobPlan, plan_job, update_owned_row
+from .plan import (
+    BookingNoLongerValid,
+    JobSuperseded,
+    PinJobPlan,
+    plan_job,
+    update_owned_row,
+)
 from .removal import remove_lock_codes
 
 log = logging.getLogger(__name__)
@@ -27,6 +34,10 @@ def run_pin_job(app: Flask, check_in_id: int, job_id: str) -> None:
     with app.app_context():
         try:
             _generate_pin(check_in_id, job_id)
+        except BookingNoLongerValid as stopped:
+            # Whatever the job placed comes off, then the row says why (and the owner hears it).
+            _clean_up_superseded(check_in_id, job_id)
+            _finish_failed(check_in_id, job_id, stopped.reason)
         except JobSuperseded:
             _clean_up_superseded(check_in_id, job_id)
         except Exception:
@@ -52,6 +63,8 @@ def _generate_pin(check_in_id: int, job_id: str) -> None:
                 break
             continue
         _finish_ready(plan, pin)
+        if booking_moved_since(plan):  # the owner moved the booking while its PIN was being placed
+            move_codes(plan.check_in_id)
         return
     _finish_failed(check_in_id, job_id, reason)
 

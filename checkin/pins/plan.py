@@ -8,13 +8,22 @@ from datetime import datetime
 
 from sqlalchemy import select, update
 
+from ..clock import utc_now
 from ..extensions import db
-from ..models import CheckIn, Lock, PinState
+from ..models import Booking, CheckIn, Lock, PinState
 from ..stays import stay_window
 
 
 class JobSuperseded(Exception):
     """The row no longer belongs to this job."""
+
+
+class BookingNoLongerValid(JobSuperseded):
+    """The booking was cancelled or its stay ended while the job ran: no code may go on a lock."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -39,15 +48,21 @@ class PinJobPlan:
     earlier_pin: str | None
 
 
+def current_locks(booking: Booking) -> list[Lock]:
+    """The locks a booking's PIN belongs on now: every front door, then its room's lock."""
+    locks = list(db.session.scalars(select(Lock).where(Lock.is_front_door)))
+    if booking.room.lock is not None and booking.room.lock not in locks:
+        locks.append(booking.room.lock)
+    return locks
+
+
 def plan_job(check_in_id: int, job_id: str) -> PinJobPlan:
     check_in = db.session.get(CheckIn, check_in_id)
     if check_in is None or check_in.pin_job_id != job_id or check_in.pin_state != PinState.PENDING:
         db.session.commit()
         raise JobSuperseded
     booking = check_in.booking
-    locks = list(db.session.scalars(select(Lock).where(Lock.is_front_door)))
-    if booking.room.lock is not None and booking.room.lock not in locks:
-        locks.append(booking.room.lock)
+    locks = current_locks(booking)
     valid_from, valid_until = stay_window(booking)
     plan = PinJobPlan(
         check_in_id=check_in.id,
@@ -65,7 +80,10 @@ def plan_job(check_in_id: int, job_id: str) -> PinJobPlan:
 
 
 def update_owned_row(plan: PinJobPlan, **values) -> None:
-    """Write to the check-in only while this job owns it; otherwise stop the job."""
+    """Write to the check-in only while this job owns it and its booking still stands; otherwise
+    stop the job. Every lock call of a job comes right after one of these writes, so a booking
+    cancelled or ended (or cut short) while the job runs gets no further code."""
+    _refuse_if_booking_no_longer_valid(plan)
     owned = db.session.execute(
         update(CheckIn)
         .where(CheckIn.id == plan.check_in_id, CheckIn.pin_job_id == plan.job_id, CheckIn.pin_state == PinState.PENDING)
@@ -74,3 +92,15 @@ def update_owned_row(plan: PinJobPlan, **values) -> None:
     db.session.commit()
     if not owned:
         raise JobSuperseded
+
+
+def _refuse_if_booking_no_longer_valid(plan: PinJobPlan) -> None:
+    booking = db.session.scalar(select(Booking).join(CheckIn).where(CheckIn.id == plan.check_in_id))
+    reason = None
+    if booking.cancelled_at is not None:
+        reason = "The booking was cancelled, so no PIN was placed."
+    elif utc_now() >= stay_window(booking)[1]:
+        reason = "The stay has ended, so no PIN was placed."
+    db.session.commit()
+    if reason is not None:
+        raise BookingNoLongerValid(reason)

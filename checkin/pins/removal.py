@@ -12,6 +12,7 @@ from ..models import AuditAction, CheckIn, Lock, LockCode, PinState
 from ..stays import stay_window
 from .cloud import lock_cloud
 from .events import announce
+from .plan import current_locks
 
 log = logging.getLogger(__name__)
 
@@ -33,11 +34,12 @@ def remove_lock_codes(check_in_id: int, job_id: str | None = None) -> None:
     db.session.commit()
     for code_id, passcode_id, ttlock_id, lock_name in codes:
         lock_cloud().delete_passcode(ttlock_id, passcode_id)
-        _mark_removed(code_id)
+        mark_removed(code_id)
         log.info("Removed check-in %s's code from %s", check_in_id, lock_name)
 
 
-def _mark_removed(code_id: int) -> None:
+def mark_removed(code_id: int) -> None:
+    """Record that a code is off its lock."""
     db.session.execute(
         update(LockCode).where(LockCode.id == code_id, LockCode.removed_at.is_(None)).values(removed_at=utc_now())
     )
@@ -67,8 +69,9 @@ class SweepReport:
 def sweep_codes() -> SweepReport:
     """Delete every live code that should no longer open a door; safe to run at any time.
 
-    That is: stays that ended, cancelled bookings, revoked or failed PINs, and codes left by a
-    superseded job once the current one is done.
+    That is: stays that ended, cancelled bookings, revoked or failed PINs, codes on a lock that
+    is not one of the booking's current locks, and codes left by a superseded job once the
+    current one is done.
     """
     report = SweepReport(failed=[])
     rows = db.session.execute(
@@ -90,7 +93,7 @@ def sweep_codes() -> SweepReport:
         except LockCloudError as error:
             report.failed.append(f"booking {reference} on {lock_name}: {error.reason}")
             continue
-        _mark_removed(code_id)
+        mark_removed(code_id)
         report.removed += 1
         announce(AuditAction.CODE_SWEPT, booking_reference=reference, detail=f"Removed from {lock_name}.")
         log.info("Swept booking %s's code from %s", reference, lock_name)
@@ -101,6 +104,8 @@ def _code_is_due(code: LockCode, check_in: CheckIn, now) -> bool:
     booking = check_in.booking
     if booking.cancelled_at is not None or now >= stay_window(booking)[1]:
         return True
+    if code.lock_id not in {lock.id for lock in current_locks(booking)}:
+        return True  # the booking moved to another room: its code has no business on this lock
     if check_in.pin_state in (PinState.REVOKED, PinState.FAILED):
         return True
     return check_in.pin_state == PinState.READY and code.job_id != check_in.pin_job_id

@@ -89,6 +89,25 @@ class PinJobRunner:
         future.add_done_callback(lambda done: self._forget(check_in_id, done))
         return True
 
+    def run_in_background(self, task: Callable[..., None], *args) -> bool:
+        """Run other lock work (moving a guest's code) in the pool, inside an app context;
+        False if this process is shutting down."""
+        with self._guard:
+            if self._closed:
+                log.warning("Lock work %s not started: the worker is shutting down", task.__name__)
+                return False
+            if self._executor is None:
+                self._start()
+            self._executor.submit(self._in_app_context, task, args)
+        return True
+
+    def _in_app_context(self, task: Callable[..., None], args: tuple) -> None:
+        with self.app.app_context():
+            try:
+                task(*args)
+            except Exception:
+                log.exception("Lock work %s crashed", task.__name__)
+
     def _start(self) -> None:
         self._executor = ThreadPoolExecutor(
             max_workers=self.app.config["PIN_JOB_THREADS"], thread_name_prefix="pin-job"

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..extensions import db
 from ..models import Booking, Room
-from .bookings import normalize_reference
+from .bookings import move_live_pin, normalize_reference
 
 COLUMNS = ["booking_ref", "surname", "room", "check_in", "check_out"]
 
@@ -22,6 +22,8 @@ class ImportReport:
     errors: list[str] = field(default_factory=list)
     # What each row did (or, in a dry run, would do): ("added" | "updated" | "unchanged", row).
     changes: list[tuple[str, "BookingRow"]] = field(default_factory=list)
+    # Updated bookings whose room or dates changed: a live PIN moves with each.
+    moved: list[Booking] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,8 @@ def import_bookings(csv_file: TextIO, dry_run: bool = False) -> ImportReport:
         db.session.rollback()
         return report
     db.session.commit()
+    for booking in report.moved:
+        move_live_pin(booking)
     return report
 
 
@@ -99,6 +103,8 @@ def _apply(row: BookingRow, report: ImportReport) -> None:
         report.added += 1
         report.changes.append(("added", row))
     elif any(getattr(booking, key) != value for key, value in wanted.items()):
+        if any(getattr(booking, key) != value for key, value in wanted.items() if key != "surname"):
+            report.moved.append(booking)
         for key, value in wanted.items():
             setattr(booking, key, value)
         report.updated += 1

@@ -1,4 +1,4 @@
-"""Bookings: how a guest's reference and surname find one, and cancelling one."""
+"""Bookings: how a guest's reference and surname find one, cancelling one, and a live PIN moving with one."""
 import hmac
 import unicodedata
 
@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from ..clock import utc_now
 from ..extensions import db
-from ..models import AuditAction, Booking
-from ..pins import revoke_pin
+from ..models import AuditAction, Booking, PinState
+from ..pins import move_codes_in_background, revoke_pin
 from .audit import record_event
 
 
@@ -38,3 +38,12 @@ def cancel_booking(booking: Booking) -> None:
     record_event(AuditAction.BOOKING_CANCELLED, booking.reference)
     if booking.check_in is not None:
         revoke_pin(booking.check_in)
+
+
+def move_live_pin(booking: Booking) -> bool:
+    """After a booking moved room or dates: queue the move of its live PIN; False if it has none."""
+    check_in = booking.check_in
+    if check_in is None or check_in.pin_state not in (PinState.PENDING, PinState.READY):
+        return False
+    move_codes_in_background(check_in.id)
+    return True

@@ -6,7 +6,7 @@ import uuid
 from base64 import urlsafe_b64encode
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utc_now
@@ -67,19 +67,24 @@ def retry_failed_pin(check_in: CheckIn) -> bool:
     return start_pin_generation(check_in)
 
 
-def confirm_check_in(check_in: CheckIn) -> None:
-    """Record the guest's confirmation once, however many times Confirm is posted."""
-    db.session.execute(
-        update(CheckIn).where(CheckIn.id == check_in.id, CheckIn.confirmed_at.is_(None)).values(confirmed_at=utc_now())
-    )
-    salt = uuid.uuid4().hex + uuid.uuid4().hex
+def confirm_check_in(check_in: CheckIn, browser_key: str) -> bool:
+    """Record the guest's confirmation once, however many times Confirm is posted; True if this
+    browser (its session's key) is the one that confirmed, and so may carry on to the room."""
     db.session.execute(
         update(CheckIn)
-        .where(CheckIn.id == check_in.id, CheckIn.room_token_salt.is_(None))
-        .values(room_token_salt=salt, room_token_hash=_hash_token(_derive_token(salt)))
+        .where(CheckIn.id == check_in.id, CheckIn.confirmed_at.is_(None))
+        .values(confirmed_at=utc_now(), confirmed_by=_hash_token(browser_key))
     )
     db.session.commit()
     db.session.refresh(check_in)
+    return confirmed_by_browser(check_in, browser_key)
+
+
+def confirmed_by_browser(check_in: CheckIn, browser_key: str | None) -> bool:
+    """Is this the browser (by its session's key) that confirmed the check-in?"""
+    if not browser_key or check_in.confirmed_by is None:
+        return False
+    return hmac.compare_digest(check_in.confirmed_by, _hash_token(browser_key))
 
 
 def pin_state(check_in: CheckIn) -> PinState:
@@ -109,13 +114,38 @@ def wait_for_pin(check_in: CheckIn, timeout: float) -> PinState:
 
 
 def room_token(check_in: CheckIn) -> str:
-    """The room link's secret: derivable only with SECRET_KEY, stored only as a hash."""
+    """The room link's secret for the guest's current PIN, made the first time it is asked for.
+
+    A link shows one PIN: once that PIN is revoked or remade (a new job), the link is over and
+    the next ready PIN gets a new one. Derivable only with SECRET_KEY, stored only as a hash.
+    """
+    if check_in.room_link_job_id != check_in.pin_job_id:
+        salt = uuid.uuid4().hex + uuid.uuid4().hex
+        # Conditional, so two requests at once hand out one link between them.
+        db.session.execute(
+            update(CheckIn)
+            .where(
+                CheckIn.id == check_in.id,
+                CheckIn.pin_state == PinState.READY,
+                CheckIn.pin_job_id == check_in.pin_job_id,
+                or_(CheckIn.room_link_job_id.is_(None), CheckIn.room_link_job_id != check_in.pin_job_id),
+            )
+            .values(room_token_salt=salt, room_token_hash=_hash_token(_derive_token(salt)),
+                    room_link_job_id=check_in.pin_job_id)
+        )
+        db.session.commit()
+        db.session.refresh(check_in)
     return _derive_token(check_in.room_token_salt)
 
 
 def check_in_by_room_token(token: str) -> CheckIn | None:
-    """The confirmed check-in a room link belongs to."""
+    """The confirmed check-in a room link was made for (the link may be over: see room_link_is_current)."""
     return db.session.scalar(select(CheckIn).where(CheckIn.room_token_hash == _hash_token(token)))
+
+
+def room_link_is_current(check_in: CheckIn) -> bool:
+    """True while the link's PIN is the guest's ready PIN: not revoked, not remade."""
+    return check_in.pin_state == PinState.READY and check_in.room_link_job_id == check_in.pin_job_id
 
 
 def _derive_token(salt: str) -> str:

@@ -12,8 +12,9 @@ from ..locks import LockCloudError
 from ..models import AuditAction, Booking, CheckIn, PinState
 from ..pins import revoke_pin, start_pin_generation
 from ..stays import stay_window
+from . import check_ins
 from .audit import record_event
-from .bookings import cancel_booking
+from .bookings import cancel_booking, move_live_pin
 
 RETRYABLE = (PinState.NOT_STARTED, PinState.FAILED, PinState.REVOKED)
 
@@ -75,6 +76,14 @@ def reveal_pin(check_in: CheckIn) -> str:
     return check_in.pin
 
 
+def room_link_token(check_in: CheckIn) -> str | None:
+    """The token of the guest's room link, to send them again (a remade PIN has a new link);
+    None until the guest has confirmed and the PIN is ready."""
+    if check_in.confirmed_at is None or check_in.pin_state != PinState.READY:
+        return None
+    return check_ins.room_token(check_in)
+
+
 def add_booking(reference: str, surname: str, room_id: int, check_in_date: date, check_out_date: date) -> Booking:
     """Add a booking (the form has checked the reference is new and the dates in order)."""
     booking = Booking(reference=reference, surname=surname, room_id=room_id,
@@ -86,7 +95,8 @@ def add_booking(reference: str, surname: str, room_id: int, check_in_date: date,
 
 
 def edit_booking(booking: Booking, surname: str, room_id: int, check_in_date: date, check_out_date: date) -> bool:
-    """Change a booking; True if its live PIN was made for the old room or dates and must be remade."""
+    """Change a booking; True if it has a live PIN that now moves with it (same PIN, the new
+    room's lock, the new dates; an early check-out ends it). The lock work runs in the background."""
     wanted = {"surname": surname, "room_id": room_id, "check_in_date": check_in_date, "check_out_date": check_out_date}
     changed = sorted(key for key, value in wanted.items() if getattr(booking, key) != value)
     for key in changed:
@@ -94,8 +104,7 @@ def edit_booking(booking: Booking, surname: str, room_id: int, check_in_date: da
     db.session.commit()
     if changed:
         record_event(AuditAction.BOOKING_EDITED, booking.reference, "Changed " + ", ".join(changed).replace("_", " "))
-    live_pin = booking.check_in is not None and booking.check_in.pin_state in (PinState.PENDING, PinState.READY)
-    return live_pin and bool(set(changed) - {"surname"})
+    return bool(set(changed) - {"surname"}) and move_live_pin(booking)
 
 
 def _audit_lock_errors(reference: str, action, target) -> None:

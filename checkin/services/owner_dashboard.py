@@ -8,6 +8,7 @@ from sqlalchemy.orm import selectinload
 from ..extensions import db
 from ..locks.names import lock_label
 from ..models import Booking, CheckIn, LockCode, PinState
+from ..pins import codes_misplaced
 from . import check_ins
 from .bookings import normalize_reference, normalize_surname
 from .owner_actions import retry_refusal
@@ -31,6 +32,8 @@ class BookingStatus:
     pin_state: str
     pin_words: str
     doors: list[str]  # locks that hold the guest's code now
+    # A ready PIN whose codes are not exactly on the booking's current locks (a move pending or failed).
+    doors_wrong: bool
     pin_error: str | None
     can_retry: bool
     has_car: bool | None
@@ -38,7 +41,7 @@ class BookingStatus:
 
     @property
     def needs_attention(self) -> bool:
-        return self.pin_state == PinState.FAILED or (self.pin_state == PinState.READY and not self.doors)
+        return self.pin_state == PinState.FAILED or (self.pin_state == PinState.READY and (not self.doors or self.doors_wrong))
 
 
 @dataclass(frozen=True)
@@ -63,12 +66,14 @@ def booking_status(booking: Booking) -> BookingStatus:
         stage = "not started"
     else:
         stage = "confirmed" if check_in.confirmed_at else "details given"
+    live_codes = [code for code in check_in.lock_codes if code.removed_at is None] if check_in else []
     return BookingStatus(
         booking=booking,
         stage=stage,
         pin_state=state,
         pin_words=PIN_STATE_WORDS[state],
-        doors=sorted(lock_label(code.lock.name, code.lock.ttlock_id) for code in check_in.lock_codes if code.removed_at is None) if check_in else [],
+        doors=sorted(lock_label(code.lock.name, code.lock.ttlock_id) for code in live_codes),
+        doors_wrong=check_in is not None and codes_misplaced(check_in),
         pin_error=check_in.pin_error if check_in and state in (PinState.FAILED, PinState.REVOKED) else None,
         can_retry=check_in is not None and retry_refusal(check_in) is None,
         has_car=check_in.has_car if check_in else None,

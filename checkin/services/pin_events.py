@@ -1,6 +1,6 @@
 """What the app does when the PIN work announces something: the audit trail records every event,
 and a PIN that could not be made alerts the owner."""
-from ..pins.events import pin_event, pin_failed
+from ..pins.events import pin_event, pin_failed, pin_move_failed
 from .alerts import alert_owner
 from .audit import record_pin_event
 
@@ -9,6 +9,7 @@ def listen() -> None:
     """Connect the listeners (once per process: blinker ignores a second connect)."""
     pin_event.connect(_record_in_audit_trail)
     pin_failed.connect(_alert_owner_of_failure)
+    pin_move_failed.connect(_alert_owner_of_failed_move)
 
 
 def _record_in_audit_trail(action, *, booking_reference, check_in_id, detail) -> None:
@@ -21,4 +22,14 @@ def _alert_owner_of_failure(action, *, booking_reference, reason, job_id) -> Non
         booking_reference,
         f"Reason: {reason} The guest has been shown your phone number; retry the PIN or give them a code.",
         dedupe_key=f"pin-failed:{job_id}",
+    )
+
+
+def _alert_owner_of_failed_move(action, *, booking_reference, reason, move_key) -> None:
+    alert_owner(
+        "A guest's door PIN could not be moved with their booking",
+        booking_reference,
+        f"Reason: {reason} The maintenance timer tries again every few minutes; or revoke the PIN and "
+        "retry it, and tell the guest their new PIN.",
+        dedupe_key=f"pin-move-failed:{move_key}"[:120],
     )

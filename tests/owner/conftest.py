@@ -1,10 +1,10 @@
 """The owner's fixtures: an account, a signed-in session, a guest who has checked in."""
 import pytest
+from conftest import Guest, codes_on, csrf_token
 
 from checkin.extensions import db
 from checkin.models import Booking, CheckIn
 from checkin.services.owner_accounts import save_owner
-from conftest import Guest, codes_on, csrf_token
 
 OWNER_EMAIL = "owner@example.com"
 OWNER_PASSWORD = "correct horse battery"

@@ -3,6 +3,16 @@ import re
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+
+# The live server and Chromium's path come from tests/browser; imported here, pytest uses them here too.
+from browser.conftest import (  # noqa: F401
+    CHROMIUM_ARGS,
+    PAGE_TIMEOUT_MS,
+    PHONE,
+    chromium_path,
+    live_app,
+)
+from lock_doubles import ScriptedLockCloud, use_lock_cloud
 from playwright.sync_api import Page, expect, sync_playwright
 
 from checkin.extensions import db
@@ -10,10 +20,6 @@ from checkin.locks import LockUnreachable
 from checkin.models import Booking
 from checkin.services.check_ins import begin_check_in, save_guest_details
 from checkin.services.owner_accounts import save_owner
-from lock_doubles import ScriptedLockCloud, use_lock_cloud
-
-# The live server and Chromium's path come from tests/browser; imported here, pytest uses them here too.
-from browser.conftest import CHROMIUM_ARGS, PAGE_TIMEOUT_MS, PHONE, chromium_path, live_app  # noqa: F401
 
 from .conftest import OWNER_EMAIL, OWNER_PASSWORD, ROOM_1, pins_on, wait_for_pin
 

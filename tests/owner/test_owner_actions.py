@@ -1,12 +1,11 @@
 """The owner's one-tap fixes and what they do to the locks: retry, revoke, cancel, show the PIN."""
 import pytest
+from conftest import Guest
 
 from checkin.extensions import db
 from checkin.locks import LockUnreachable
-from checkin.models import Booking, CheckIn, LockCode
-from checkin.models import AuditEvent
+from checkin.models import AuditEvent, Booking, CheckIn, LockCode
 from checkin.pins import sweep_codes
-from conftest import Guest
 
 from .conftest import FRONT_DOOR, OWNER_EMAIL, ROOM_1, pins_on, wait_for_pin
 

@@ -6,13 +6,17 @@ import queue
 import time
 
 import pytest
+from conftest import Guest
 
 from checkin.extensions import db
 from checkin.locks import LockUnreachable
-from checkin.models import CheckIn
-from checkin.models import AlertOutbox
-from checkin.services.alerts import alert_guest_needs_help, alert_lock_problem, alert_owner, finish_sending
-from conftest import Guest
+from checkin.models import AlertOutbox, CheckIn
+from checkin.services.alerts import (
+    alert_guest_needs_help,
+    alert_lock_problem,
+    alert_owner,
+    finish_sending,
+)
 
 from .conftest import ROOM_1, wait_for_pin
 from .servers import smtp_sink, webhook_receiver

@@ -3,8 +3,7 @@ from datetime import timedelta
 
 from checkin.clock import property_today
 from checkin.extensions import db
-from checkin.models import Booking, CheckIn, Room
-from checkin.models import AuditAction
+from checkin.models import AuditAction, Booking, CheckIn, Room
 from checkin.services.audit import acting_as, record_event
 
 from .conftest import OWNER_EMAIL

@@ -1,10 +1,10 @@
 """Bookings from the dashboard: search, add, edit, and a CSV import previewed before it is applied."""
 import io
 
-from checkin.extensions import db
-from checkin.models import Booking, Lock, Room
-from checkin.models import AuditEvent
 from conftest import csrf_token
+
+from checkin.extensions import db
+from checkin.models import AuditEvent, Booking, Lock, Room
 
 from .conftest import OWNER_EMAIL
 
@@ -55,7 +55,7 @@ def test_add_a_booking(app, client, owner, demo):
     assert b"4 to 12 digits" in wrong.data and b"must be after the arrival date" in wrong.data
 
 
-def test_edit_a_booking_warns_when_its_pin_no_longer_fits(app, client, owner, checked_in):
+def test_edit_a_booking_says_its_pin_moves_with_it(app, client, owner, checked_in):
     with app.app_context():
         booking = db.session.scalar(db.select(Booking).where(Booking.reference == "40321"))
         form = {"surname": "Testington-Smith", "room_id": booking.room_id,
@@ -63,7 +63,7 @@ def test_edit_a_booking_warns_when_its_pin_no_longer_fits(app, client, owner, ch
     response = owner.post("/owner/bookings/40321/edit", form, token_from="/owner/bookings/40321/edit")
     assert response.headers["Location"] == "/owner/bookings/40321"
     page = client.get("/owner/bookings/40321").get_data(as_text=True)
-    assert "The guest&#39;s PIN was made for the old room or dates" in page
+    assert "The guest&#39;s PIN moves with the booking" in page
     assert bookings(app)["40321"][0] == "Testington-Smith" and bookings(app)["40321"][3] == "2030-01-01"
     with app.app_context():
         event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "booking_edited"))

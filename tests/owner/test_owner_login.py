@@ -3,11 +3,11 @@ import re
 
 import pytest
 import time_machine
+from conftest import csrf_token
 
 from checkin.extensions import db
 from checkin.models import AuditEvent
 from checkin.services.owner_accounts import save_owner
-from conftest import csrf_token
 
 from .conftest import OWNER_EMAIL, OWNER_PASSWORD, Owner
 

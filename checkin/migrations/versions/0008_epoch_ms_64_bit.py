@@ -3,14 +3,14 @@
 SQLite stores every integer in up to 64 bits, so there only the declared type changes.
 
 Revision ID: 0008
-Revises: 0003
+Revises: 0005
 Create Date: 2026-12-01 12:10:00
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "0008"
-down_revision = "0003"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
