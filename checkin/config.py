@@ -63,14 +63,18 @@ class DefaultConfig:
     # Where gateway commands queue, one at a time across all workers (default: instance/lock-queues).
     LOCK_QUEUE_DIR = None
 
-    # Anti-automation on "find your booking" (counted in the database, across workers).
-    LOOKUP_MISSES_PER_REFERENCE = 5  # misses in the window before the reference is locked
-    LOOKUP_MISS_WINDOW_SECONDS = 15 * 60  # also the first lockout; each later one doubles
-    LOOKUP_LIMIT_PER_IP_MINUTE = 10
-    LOOKUP_LIMIT_PER_IP_HOUR = 50
+    # Anti-automation on "find your booking": wrong surnames (misses) counted in the database,
+    # across workers, per client (an IPv4 address or an IPv6 /64); a right surname is not counted.
+    LOOKUP_MISSES_PER_REFERENCE = 10  # a day, from one client on one reference; then it is refused
+    LOOKUP_LIMIT_PER_IP_MINUTE = 5  # misses from one client a minute, on any reference
+    LOOKUP_LIMIT_PER_IP_HOUR = 20  # misses from one client an hour, on any reference
+    LOOKUP_MISSES_ALERT = 20  # misses on one booking in a day, from 2+ clients: the owner is alerted
     GUEST_PIN_RETRIES_PER_HOUR = 3  # "Try again" on the contact page
     # How many proxies (nginx: 1) stand in front of the app and set X-Forwarded-For/-Proto.
     PROXY_COUNT = 0
+    # Largest request body in bytes (Flask's key); larger ones get a 413 page and are not read.
+    MAX_CONTENT_LENGTH = 1024 * 1024
+    IMPORT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024  # the owner's CSV import, and its preview's Apply
 
     PIN_JOB_THREADS = 4
     # A running job stamps its row this often; one silent for PIN_JOB_STALE_SECONDS is dead.

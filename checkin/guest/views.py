@@ -17,9 +17,10 @@ from flask_babel import lazy_gettext as _l
 
 from ..clock import utc_now
 from ..models import CheckIn, PinState
-from ..services import bookings, check_ins
+from ..security import requesting_client
+from ..services import check_ins
 from ..services.alerts import alert_guest_needs_help
-from ..services.lookup_limits import lookup_blocked, record_lookup
+from ..services.lookup_limits import look_up_booking
 from ..stays import check_in_opens_on, stay_problem, stay_window
 from .blueprint import SESSION_KEY, bp
 from .forms import ConfirmForm, DetailsForm, FindBookingForm, ParkingForm, RetryPinForm
@@ -69,12 +70,11 @@ def find_booking():
     form = FindBookingForm()
     if not form.validate_on_submit():
         return render_template("guest/find_booking.html", form=form)
-    blocked = lookup_blocked(form.reference.data, request.remote_addr)
-    if blocked is not None:
-        page = render_template("guest/too_many_tries.html", blocked=blocked)
-        return page, 429, {"Retry-After": str(blocked.retry_after)}
-    booking = bookings.find_booking(form.reference.data, form.surname.data)
-    record_lookup(form.reference.data, request.remote_addr, found=booking is not None)
+    lookup = look_up_booking(form.reference.data, form.surname.data, requesting_client())
+    if lookup.blocked is not None:
+        page = render_template("guest/too_many_tries.html", blocked=lookup.blocked)
+        return page, 429, {"Retry-After": str(lookup.blocked.retry_after)}
+    booking = lookup.booking
     if booking is None:
         return render_template("guest/find_booking.html", form=form, not_found=BOOKING_NOT_FOUND)
     problem = stay_problem(booking)
