@@ -56,10 +56,11 @@ def look_up_booking(reference: str, surname: str, client: str) -> Lookup:
     """Find the booking if this client may still try; a miss stays counted against the client."""
     reference = normalize_reference(reference)
     config = current_app.config
+    # Longest first: a client refused by several limits is told the one that lasts.
     counted = take([
-        Attempt(Limit("lookup-misses-per-client-minute", int(config["LOOKUP_LIMIT_PER_IP_MINUTE"]), 60), "", client),
-        Attempt(Limit("lookup-misses-per-client-hour", int(config["LOOKUP_LIMIT_PER_IP_HOUR"]), 3600), "", client),
         Attempt(_misses_on_reference(), reference, client),
+        Attempt(Limit("lookup-misses-per-client-hour", int(config["LOOKUP_LIMIT_PER_IP_HOUR"]), 3600), "", client),
+        Attempt(Limit("lookup-misses-per-client-minute", int(config["LOOKUP_LIMIT_PER_IP_MINUTE"]), 60), "", client),
     ])
     if isinstance(counted, Refused):
         reason = "reference" if counted.limit.scope == MISSES_ON_REFERENCE else "ip"
