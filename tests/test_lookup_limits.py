@@ -192,7 +192,7 @@ def test_a_body_over_1_mb_gets_a_friendly_413_and_nothing_is_read_or_written(app
 
     for response in (too_large, lookup):
         assert response.status_code == 413
-        assert b"too much to send" in response.data and b"nothing was saved" in response.data
+        assert b"Too much to send" in response.data and b"nothing was saved" in response.data
     with app.app_context():
         assert db.session.scalar(db.select(CheckIn.full_name)) is None
         assert db.session.scalar(db.select(db.func.count()).select_from(RateLimitCounter)) == counters_before

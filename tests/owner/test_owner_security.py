@@ -144,7 +144,7 @@ def test_the_csv_import_takes_up_to_10_mb_and_refuses_more(app, client, owner, d
         "csrf_token": csrf_token(client.get("/owner/bookings/import")), "csv_text": header + "\n" * (2 * MB),
         "fingerprint": "not the preview's"})
 
-    assert too_large.status_code == 413 and b"too much to send" in too_large.data
+    assert too_large.status_code == 413 and b"Too much to send" in too_large.data
     assert apply.status_code == 200  # a 2 MB preview posted back is read (and refused: it changed)
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).select_from(Booking)) == bookings_before
