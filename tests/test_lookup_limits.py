@@ -58,6 +58,7 @@ def test_strangers_missing_on_a_reference_never_keep_the_guest_out(app, evening)
         refused = stranger.look_up("40321", "Testington")  # even with the right surname now
         assert refused.status_code == 429 and PAUSED_FOR_REFERENCE in refused.data
         assert b"tel:" in refused.data  # the contact-us path
+        assert re.search(rb"Please try again in [67] hours", refused.data)  # at midnight UTC
 
     guest = Client(app, "203.0.113.7")
     assert guest.look_up("40321", "Testington").status_code == 302
