@@ -7,8 +7,9 @@ on one reference a day. A guest with the right reference and surname, from a cli
 missed, always gets through. When one booking draws many misses from several clients, the owner
 is alerted once a day with the clients' addresses, and can clear the counters.
 
-Each lookup takes its place under the limits before the booking is read (one atomic step, see
-rate_limits) and gives it back if the surname was right: only misses stay counted. Misses count
+Each lookup is counted before the booking is read (one atomic step, see rate_limits), and the
+count is committed only if the surname was wrong: only misses are counted, and a right surname
+writes nothing. Misses count
 alike whether or not a booking has the reference, so a refusal tells nothing about which exist.
 """
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from ..models import AuditAction, Booking
 from .alerts import alert_owner
 from .audit import record_event
 from .bookings import find_booking, normalize_reference
-from .rate_limits import Attempt, Limit, Refused, counts_by_client, forget, give_back, take
+from .rate_limits import Attempt, Limit, Refused, count_uncommitted, counts_by_client, forget
 
 DAY = 24 * 60 * 60
 MISSES_ON_REFERENCE = "lookup-misses-on-reference"
@@ -57,7 +58,7 @@ def look_up_booking(reference: str, surname: str, client: str) -> Lookup:
     reference = normalize_reference(reference)
     config = current_app.config
     # Longest first: a client refused by several limits is told the one that lasts.
-    counted = take([
+    counted = count_uncommitted([
         Attempt(_misses_on_reference(), reference, client),
         Attempt(Limit("lookup-misses-per-client-hour", int(config["LOOKUP_LIMIT_PER_IP_HOUR"]), 3600), "", client),
         Attempt(Limit("lookup-misses-per-client-minute", int(config["LOOKUP_LIMIT_PER_IP_MINUTE"]), 60), "", client),
@@ -67,10 +68,11 @@ def look_up_booking(reference: str, surname: str, client: str) -> Lookup:
         return Lookup(blocked=LookupBlocked(reason, counted.retry_after))
     booking = find_booking(reference, surname)
     if booking is not None:
-        give_back(counted)
-    else:
-        _alert_on_many_misses(reference)
-    return Lookup(booking=booking)
+        db.session.rollback()  # a right surname is not counted: nothing is written at all
+        return Lookup(booking=booking)
+    db.session.commit()
+    _alert_on_many_misses(reference)
+    return Lookup()
 
 
 def misses_today(reference: str) -> MissReport:

@@ -72,7 +72,8 @@ def authenticate(email: str, password: str, client: str) -> SignIn:
     """Check the password if this client may still try; a failure stays counted against the client.
 
     The attempt is counted before the password is checked and given back if it was right, so
-    requests sent at once cannot all be checked past the limit.
+    requests sent at once cannot all be checked past the limit. It is committed first: the slow
+    password hash must not keep other requests waiting at the counters.
     """
     email = email.strip().lower()
     counted = take([Attempt(FAILURES_ON_ACCOUNT_FROM_CLIENT, email, client), Attempt(FAILURES_FROM_CLIENT, "", client)])

@@ -66,7 +66,19 @@ class Refused:
 
 
 def take(attempts: Sequence[Attempt]) -> Counted | Refused:
-    """Count one attempt against every limit given, or against none if any of them is full."""
+    """Count one attempt against every limit given, or against none if any of them is full; commit."""
+    outcome = count_uncommitted(attempts)
+    if isinstance(outcome, Counted):
+        db.session.commit()
+    return outcome
+
+
+def count_uncommitted(attempts: Sequence[Attempt]) -> Counted | Refused:
+    """take(), with the transaction left open: commit to keep the count, roll back to undo it.
+
+    Other requests at the same counters wait until then (on SQLite, every writer does): only
+    for a quick decision, like whether a surname matches, never for a slow one.
+    """
     now = utc_now()
     rows = []
     for attempt in attempts:
@@ -81,7 +93,6 @@ def take(attempts: Sequence[Attempt]) -> Counted | Refused:
             db.session.rollback()  # the limits counted before this one are un-counted too
             return Refused(attempt.limit, max(1, math.ceil((window_end - now).total_seconds())))
         rows.append((key_hash, attempt.client, window_end))
-    db.session.commit()
     return Counted(tuple(rows))
 
 
