@@ -97,7 +97,7 @@ def count_uncommitted(attempts: Sequence[Attempt]) -> Counted | Refused:
 
 
 def give_back(counted: Counted) -> None:
-    """Un-count attempts that turned out not to count (a right surname, a right password)."""
+    """Un-count attempts that turned out not to count (a right password)."""
     for key_hash, client, window_end in counted.rows:
         db.session.execute(
             _this_row(update(RateLimitCounter), key_hash, client, window_end)
