@@ -113,10 +113,15 @@ class Settings(BaseSettings):
     TTLOCK_BUSY_BACKOFF: Annotated[list[Seconds], NoDecode] = Field([5, 15, 60], examples=["5,15,60"])
     LOCK_QUEUE_DIR: str | None = Field(None, examples=["/srv/checkin/instance/lock-queues"])
 
-    LOOKUP_MISSES_PER_REFERENCE: Annotated[int, Field(ge=1)] = Field(5, examples=["5"])
-    LOOKUP_MISS_WINDOW_SECONDS: Annotated[int, Field(ge=1)] = Field(15 * 60, examples=["900"])
-    LOOKUP_LIMIT_PER_IP_MINUTE: Annotated[int, Field(ge=1)] = Field(10, examples=["10"])
-    LOOKUP_LIMIT_PER_IP_HOUR: Annotated[int, Field(ge=1)] = Field(50, examples=["50"])
+    # Wrong surnames on "find your booking", counted per client (an IPv4 address or IPv6 /64).
+    LOOKUP_MISSES_PER_REFERENCE: Annotated[int, Field(ge=1)] = Field(10, examples=["10"])  # a day, one reference
+    LOOKUP_LIMIT_PER_IP_MINUTE: Annotated[int, Field(ge=1)] = Field(5, examples=["5"])
+    LOOKUP_LIMIT_PER_IP_HOUR: Annotated[int, Field(ge=1)] = Field(20, examples=["20"])
+    # Misses on one booking in a day, from two or more clients, before the owner is alerted.
+    LOOKUP_MISSES_ALERT: Annotated[int, Field(ge=1)] = Field(20, examples=["20"])
+    # Largest request body in bytes; the owner's CSV import (and its Apply) may send more.
+    MAX_CONTENT_LENGTH: Annotated[int, Field(ge=1)] = Field(1024 * 1024, examples=["1048576"])
+    IMPORT_MAX_CONTENT_LENGTH: Annotated[int, Field(ge=1)] = Field(10 * 1024 * 1024, examples=["10485760"])
     GUEST_PIN_RETRIES_PER_HOUR: Annotated[int, Field(ge=0)] = Field(3, examples=["3"])
     # A guest's session (which check-in this browser holds) ends after this long without a request.
     GUEST_SESSION_IDLE_SECONDS: Annotated[int, Field(ge=60)] = Field(2 * 60 * 60, examples=["7200"])

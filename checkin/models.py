@@ -185,15 +185,22 @@ class TTLockToken(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
 
 
-class RateLimitEvent(db.Model):
-    """One attempt against a rate limit; the key is hashed with its scope."""
+class RateLimitCounter(db.Model):
+    """Attempts one client made against one limit in one fixed window (a clock minute, hour or day).
 
-    __tablename__ = "rate_limit_events"
-    __table_args__ = (Index("rate_limit_events_by_key", "key_hash", "at"),)
+    The key is a hash of the limit's scope and what is counted (a booking reference, an e-mail);
+    the client (an IPv4 address or an IPv6 /64) is kept in clear for the owner's alerts. A row
+    is of no use once its window has ended.
+    """
+
+    __tablename__ = "rate_limit_counters"
+    __table_args__ = (UniqueConstraint("key_hash", "client", "window_end"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key_hash: Mapped[str] = mapped_column(String(64))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    client: Mapped[str] = mapped_column(String(64))  # "" when the limit is not per client
+    window_end: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    count: Mapped[int] = mapped_column(default=0)
 
 
 # The owner's tables.
@@ -207,6 +214,9 @@ class OwnerAccount(db.Model):
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Held in each of the account's sessions: signing out or a new password moves it on, and
+    # every session holding an older one is over.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
 
 class AuditAction(enum.StrEnum):
@@ -228,11 +238,13 @@ class AuditAction(enum.StrEnum):
     CODE_SWEPT = "code_swept"
     LOCK_SAVED = "lock_saved"
     ROOM_SAVED = "room_saved"
+    LOOKUP_TRIES_CLEARED = "lookup_tries_cleared"
+    OWNER_UNLOCKED = "owner_unlocked"
 
 
 AUDIT_LABELS = {
     AuditAction.OWNER_LOGIN: "Signed in",
-    AuditAction.OWNER_LOGOUT: "Signed out",
+    AuditAction.OWNER_LOGOUT: "Signed out everywhere",
     AuditAction.PIN_READY: "PIN ready",
     AuditAction.PIN_FAILED: "PIN failed",
     AuditAction.PIN_RETRIED: "PIN retried",
@@ -247,6 +259,8 @@ AUDIT_LABELS = {
     AuditAction.CODE_SWEPT: "Old code removed from a lock",
     AuditAction.LOCK_SAVED: "Lock saved",
     AuditAction.ROOM_SAVED: "Room saved",
+    AuditAction.LOOKUP_TRIES_CLEARED: "Wrong-surname tries cleared",
+    AuditAction.OWNER_UNLOCKED: "Failed sign-ins cleared",
 }
 
 

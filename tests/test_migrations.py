@@ -22,6 +22,8 @@ FIRST_VERSION = FIXTURES / "schema_first_version.sql"
 BEFORE_MIGRATIONS = FIXTURES / "schema_before_migrations.sql"
 # The newest revision, read from the migrations themselves.
 HEAD = ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head()
+# Tables a later revision replaced: 0004 dropped the last day's rate-limit events for counters.
+DROPPED = {"rate_limit_events"}
 
 # A property as the last version before migrations stored it. A database of an older version
 # gets the tables and columns it has; the rest is left out.
@@ -219,7 +221,8 @@ def test_a_database_made_before_migrations_reaches_the_newest_schema_keeping_eve
     assert result.exit_code == 0, result.output
     assert revision_of(database) == HEAD
     found = rows_in(database)
-    for table, rows in stored.items():
+    assert not DROPPED & found.keys()
+    for table, rows in ((table, rows) for table, rows in stored.items() if table not in DROPPED):
         assert len(found[table]) == len(rows), table
         for row, row_found in zip(rows, found[table]):
             assert {name: row_found[name] for name in row} == row, table

@@ -134,7 +134,7 @@ def test_layers_environment_over_file_and_passthrough_keys(tmp_path, instance, m
 WRONG = [
     # (variables, the setting named, words of what is wrong, the example)
     ({"CHECKIN_PROPERTY_TIMEZONE": "Europe/Lundon"}, "PROPERTY_TIMEZONE", "not an IANA time zone", "Europe/London"),
-    ({"CHECKIN_LOOKUP_MISS_WINDOW_SECONDS": "abc"}, "LOOKUP_MISS_WINDOW_SECONDS", "valid integer", "=900"),
+    ({"CHECKIN_LOOKUP_MISSES_ALERT": "abc"}, "LOOKUP_MISSES_ALERT", "valid integer", "=20"),
     ({"CHECKIN_PIN_RETRY_DELAY_SECONDS": "abc"}, "PIN_RETRY_DELAY_SECONDS", "valid number", "=3"),
     ({"CHECKIN_SECRET_KEY": None}, "SECRET_KEY", "is not set", "CHECKIN_SECRET_KEY="),
     ({"CHECKIN_SECRET_KEY": "change-me"}, "SECRET_KEY", "too short or a placeholder", "CHECKIN_SECRET_KEY="),

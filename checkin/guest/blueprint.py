@@ -6,7 +6,5 @@ bp = Blueprint("guest", __name__)
 SESSION_KEY = "check_in"
 # A random key for this browser: the check-in records (a hash of) the one that confirmed.
 BROWSER_KEY = "browser"
-# The public id of the check-in this browser confirmed.
-CONFIRMED_KEY = "confirmed"
 # When this browser was last seen (epoch seconds): a guest session ends after an idle spell.
 LAST_SEEN_KEY = "seen"

@@ -19,11 +19,12 @@ from flask_babel import lazy_gettext as _l
 
 from ..clock import utc_now
 from ..models import CheckIn, PinState
-from ..services import bookings, check_ins
+from ..security import requesting_client
+from ..services import check_ins
 from ..services.alerts import alert_guest_needs_help
-from ..services.lookup_limits import lookup_blocked, record_lookup
+from ..services.lookup_limits import look_up_booking
 from ..stays import check_in_opens_on, stay_problem, stay_window
-from .blueprint import BROWSER_KEY, CONFIRMED_KEY, LAST_SEEN_KEY, SESSION_KEY, bp
+from .blueprint import BROWSER_KEY, LAST_SEEN_KEY, SESSION_KEY, bp
 from .forms import ConfirmForm, DetailsForm, FindBookingForm, ParkingForm, RetryPinForm
 
 BOOKING_NOT_FOUND = _l(
@@ -53,14 +54,16 @@ def _end_idle_guest_session():
 def _forget_check_in() -> None:
     """Drop the check-in from the session; the browser's key stays, so the browser that
     confirmed gets back in by finding the booking again."""
-    for key in (SESSION_KEY, CONFIRMED_KEY, LAST_SEEN_KEY):
+    for key in (SESSION_KEY, LAST_SEEN_KEY):
         session.pop(key, None)
 
 
 def _may_carry_on(check_in: CheckIn) -> bool:
     """Before Confirm, any browser the booking was found in; after it, only the browser that
     confirmed (which, once its session forgot the check-in, finds the booking again)."""
-    return check_in.confirmed_at is None or session.get(CONFIRMED_KEY) == check_in.public_id
+    # By the browser's key, not a mark set at Confirm: a second tab posting Confirm at the same
+    # moment carries an older cookie, and is the same browser all the same.
+    return check_in.confirmed_at is None or check_ins.confirmed_by_browser(check_in, session.get(BROWSER_KEY))
 
 
 def _session_check_in() -> CheckIn | None:
@@ -119,12 +122,11 @@ def find_booking():
     form = FindBookingForm()
     if not form.validate_on_submit():
         return render_template("guest/find_booking.html", form=form)
-    blocked = lookup_blocked(form.reference.data, request.remote_addr)
-    if blocked is not None:
-        page = render_template("guest/too_many_tries.html", blocked=blocked)
-        return page, 429, {"Retry-After": str(blocked.retry_after)}
-    booking = bookings.find_booking(form.reference.data, form.surname.data)
-    record_lookup(form.reference.data, request.remote_addr, found=booking is not None)
+    lookup = look_up_booking(form.reference.data, form.surname.data, requesting_client())
+    if lookup.blocked is not None:
+        page = render_template("guest/too_many_tries.html", blocked=lookup.blocked)
+        return page, 429, {"Retry-After": str(lookup.blocked.retry_after)}
+    booking = lookup.booking
     if booking is None:
         return render_template("guest/find_booking.html", form=form, not_found=BOOKING_NOT_FOUND)
     problem = stay_problem(booking)
@@ -136,7 +138,6 @@ def find_booking():
         if not check_ins.confirmed_by_browser(check_in, session.get(BROWSER_KEY)):
             # The PIN is never shown again to another browser: the room link or the owner, only.
             return render_template("guest/already_checked_in.html", booking=booking)
-        session[CONFIRMED_KEY] = check_in.public_id  # the confirming browser, back with the booking's details
     session[SESSION_KEY] = check_in.public_id
     session[LAST_SEEN_KEY] = int(time.time())
     session.setdefault(BROWSER_KEY, uuid.uuid4().hex)
@@ -185,7 +186,6 @@ def confirm():
         # Another browser confirmed first: this one holds only a lookup, not the stay.
         _forget_check_in()
         return redirect(url_for("guest.find_booking"))
-    session[CONFIRMED_KEY] = g.check_in.public_id
     check_ins.wait_for_pin(g.check_in, float(current_app.config["CONFIRM_WAIT_SECONDS"]))
     return redirect(after_confirm_url(g.check_in))
 

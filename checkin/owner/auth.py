@@ -6,9 +6,10 @@ from flask import flash, g, redirect, render_template, request, session, url_for
 
 from ..local_paths import local_path
 from ..models import AuditAction
+from ..security import requesting_client
 from ..services import owner_accounts
 from ..services.audit import acting_as, record_event
-from .blueprint import SESSION_KEY, SESSION_MARKER_KEY, bp
+from .blueprint import SESSION_GENERATION_KEY, SESSION_KEY, bp
 from .forms import LoginForm
 
 WRONG_LOGIN = "That e-mail and password do not match an owner account."
@@ -22,7 +23,7 @@ def owner_required(view):
 
     @wraps(view)
     def wrapped(*args, **kwargs):
-        g.owner = owner_accounts.owner_for_session(session.get(SESSION_KEY), session.get(SESSION_MARKER_KEY))
+        g.owner = owner_accounts.owner_for_session(session.get(SESSION_KEY), session.get(SESSION_GENERATION_KEY))
         if g.owner is None:
             wanted = request.full_path.rstrip("?") if request.method == "GET" else None
             return redirect(url_for("owner.login", next=wanted))
@@ -44,16 +45,16 @@ def login():
     form = LoginForm()
     if not form.validate_on_submit():
         return render_template("owner/login.html", form=form)
-    throttled = owner_accounts.login_throttled(form.email.data, request.remote_addr or "")
-    if throttled is not None:
-        page = render_template("owner/login.html", form=form, throttled=throttled)
-        return page, 429, {"Retry-After": str(throttled.retry_after)}
-    account = owner_accounts.authenticate(form.email.data, form.password.data, request.remote_addr or "")
+    sign_in = owner_accounts.authenticate(form.email.data, form.password.data, requesting_client())
+    if sign_in.throttled is not None:
+        page = render_template("owner/login.html", form=form, throttled=sign_in.throttled)
+        return page, 429, {"Retry-After": str(sign_in.throttled.retry_after)}
+    account = sign_in.account
     if account is None:
         return render_template("owner/login.html", form=form, message=WRONG_LOGIN)
     session.clear()  # nothing from before sign-in survives it, the guest's keys included
     session[SESSION_KEY] = account.id
-    session[SESSION_MARKER_KEY] = owner_accounts.session_marker(account)
+    session[SESSION_GENERATION_KEY] = account.session_generation
     with acting_as(account.email):
         record_event(AuditAction.OWNER_LOGIN)
     return redirect(_safe_next(request.args.get("next")))
@@ -62,9 +63,11 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @owner_required
 def logout():
+    """Signing out ends every session of the account, on every device, copied cookies included."""
     record_event(AuditAction.OWNER_LOGOUT)
+    owner_accounts.end_every_session(g.owner)
     session.clear()
-    flash("You have signed out.", "info")
+    flash("You have signed out on every device.", "info")
     return redirect(url_for("owner.login"))
 
 

@@ -1,6 +1,7 @@
 """Bookings: the list and search, add, edit, and the CSV import with its preview."""
 from flask import abort, flash, redirect, render_template, request, url_for
 
+from ..security import accepts_bodies_up_to
 from ..services import owner_actions, owner_dashboard
 from ..services.booking_import_preview import (
     ImportRefused,
@@ -52,6 +53,7 @@ def edit_booking(reference: str):
 
 @bp.route("/bookings/import", methods=["GET", "POST"])
 @owner_required
+@accepts_bodies_up_to("IMPORT_MAX_CONTENT_LENGTH")
 def import_bookings():
     form = ImportForm()
     if not form.validate_on_submit():
@@ -66,6 +68,7 @@ def import_bookings():
 
 @bp.route("/bookings/import/apply", methods=["POST"])
 @owner_required
+@accepts_bodies_up_to("IMPORT_MAX_CONTENT_LENGTH")
 def apply_bookings_import():
     form = ApplyImportForm()
     if not form.validate_on_submit():

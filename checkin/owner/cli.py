@@ -1,4 +1,4 @@
-"""The owner's account and alert commands: flask --app wsgi create-owner | alerts send."""
+"""The owner's account and alert commands: flask --app wsgi create-owner | unlock-owner | alerts send."""
 import sys
 
 import click
@@ -6,14 +6,20 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from ..services.alert_delivery import deliver_due_alerts
-from ..services.owner_accounts import MIN_PASSWORD_LENGTH, AccountError, save_owner
+from ..services.owner_accounts import (
+    MIN_PASSWORD_LENGTH,
+    AccountError,
+    save_owner,
+    unlock,
+)
 
 alerts_group = AppGroup("alerts", help="Alerts to the owner (webhook and e-mail).")
 
 
 def init_app(app: Flask) -> None:
-    """Register create-owner and the alerts group."""
+    """Register create-owner, unlock-owner and the alerts group."""
     app.cli.add_command(create_owner)
+    app.cli.add_command(unlock_owner)
     app.cli.add_command(alerts_group)
 
 
@@ -28,6 +34,18 @@ def create_owner(email, reset):
     except AccountError as problem:
         raise click.ClickException(str(problem)) from None
     click.echo(f"{'Password changed for' if reset else 'Created owner'} {account.email}. Sign in at /owner/login.")
+
+
+@click.command("unlock-owner")
+@with_appcontext
+@click.argument("email")
+def unlock_owner(email):
+    """Clear an owner account's failed sign-ins, from every connection, so it can sign in again at once."""
+    try:
+        account = unlock(email)
+    except AccountError as problem:
+        raise click.ClickException(str(problem)) from None
+    click.echo(f"Cleared the failed sign-ins of {account.email}. Sign in at /owner/login.")
 
 
 def _read_password() -> str:

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ..clock import property_today
 from ..locks import LockCloudError
 from ..models import AUDIT_LABELS
-from ..services import audit, owner_actions, owner_dashboard
+from ..services import audit, lookup_limits, owner_actions, owner_dashboard
 from ..services.alert_delivery import undelivered_alerts
 from ..services.owner_actions import ActionRefused
 from .auth import owner_required
@@ -59,6 +59,15 @@ def cancel_booking(reference: str):
                 status.booking)
 
 
+@bp.route("/bookings/<reference>/clear-tries", methods=["POST"])
+@owner_required
+def clear_lookup_tries(reference: str):
+    status = _status_or_404(reference)
+    cleared = lookup_limits.clear_misses(status.booking.reference)
+    flash(f"Cleared {cleared.total} wrong-surname tries: every connection may try this booking again.", "success")
+    return redirect(url_for("owner.booking", reference=reference))
+
+
 @bp.route("/parking")
 @owner_required
 def parking():
@@ -85,8 +94,9 @@ def _booking_page(reference: str, pin: str | None = None):
     events = audit.events_for_booking(status.booking.reference)
     token = owner_actions.room_link_token(status.booking.check_in) if status.booking.check_in else None
     room_link = url_for("guest.room", token=token, _external=True) if token else None
+    misses = lookup_limits.misses_today(status.booking.reference)
     return render_template("owner/booking.html", status=status, events=events, pin=pin, labels=AUDIT_LABELS,
-                           room_link=room_link)
+                           room_link=room_link, misses=misses)
 
 
 def _act(reference: str, done: str, action, target):

@@ -13,7 +13,7 @@ from ..clock import utc_now
 from ..extensions import db
 from ..models import Booking, CheckIn, PinState
 from ..pins import pin_jobs, start_pin_generation, take_over_if_abandoned
-from .rate_limits import recent_attempts, record_attempt
+from .rate_limits import Attempt, Limit, Refused, take
 
 # How often a waiting request re-reads the row when the job runs in another worker.
 ROW_POLL_SECONDS = 0.1
@@ -60,10 +60,11 @@ def save_parking(check_in: CheckIn, car_registration: str | None) -> None:
 
 def retry_failed_pin(check_in: CheckIn) -> bool:
     """The guest's "Try again" after a failure, a few times an hour (each try costs lock calls)."""
-    limit = int(current_app.config["GUEST_PIN_RETRIES_PER_HOUR"])
-    if check_in.confirmed_at is None or recent_attempts("guest-pin-retry", check_in.public_id, 3600) >= limit:
+    if check_in.confirmed_at is None:
         return False
-    record_attempt("guest-pin-retry", check_in.public_id)
+    limit = Limit("guest-pin-retry", int(current_app.config["GUEST_PIN_RETRIES_PER_HOUR"]), 3600)
+    if isinstance(take([Attempt(limit, check_in.public_id)]), Refused):
+        return False
     return start_pin_generation(check_in)
 
 
