@@ -15,7 +15,7 @@ import requests
 
 from benchmarks.checkin_flow import NO_LOOKUP_LIMITS, SURNAME, lock_problems, prepare_database, references
 from benchmarks.guest_flow import PIN, GuestOutcome, TimedPhone, check_in, expect, wait_on_almost_ready
-from benchmarks.gunicorn_server import run_gunicorn
+from live_server import run_gunicorn
 
 pytestmark = pytest.mark.gunicorn
 RUN_SECONDS = 60

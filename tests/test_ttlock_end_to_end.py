@@ -10,8 +10,8 @@ import pytest
 
 from benchmarks.checkin_flow import FRONT_DOOR, NO_LOOKUP_LIMITS, SURNAME, prepare_database, references
 from benchmarks.guest_flow import check_in
-from benchmarks.gunicorn_server import run_gunicorn
 from fake_ttlock import FakeLock, FakeTTLock
+from live_server import run_gunicorn
 
 pytestmark = pytest.mark.gunicorn
 
