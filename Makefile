@@ -45,9 +45,10 @@ test: $(VENV)/installed
 	scripts/install-system-packages
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
-# The quick loop while coding: everything but the browser and gunicorn tests.
+# The quick loop while coding: everything but the browser and gunicorn tests, and a tenth of
+# the generated form inputs.
 test-fast: $(VENV)/installed
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m 'not browser and not gunicorn' $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m 'not browser and not gunicorn' --hypothesis-profile=quick $(PYTEST_ARGS)
 
 # Figures for docs/benchmarks.md: `make benchmark BENCHMARK_ARGS="--guests 3 --latency 3"`.
 benchmark: $(VENV)/installed

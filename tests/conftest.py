@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
+from hypothesis import settings
 
 from checkin import create_app
 from checkin.clock import property_today
@@ -27,6 +28,12 @@ from checkin.services.demo import load_demo_data
 from lock_doubles import ScriptedLockCloud, use_lock_cloud
 
 FROZEN_NOW = datetime.fromisoformat(os.environ.get("TESTS_NOW", "2026-11-24T18:00:00+00:00"))
+
+# Generated inputs per property test: 1,000, or 100 in the quick loop (`make test-fast` passes
+# --hypothesis-profile=quick).
+settings.register_profile("full", max_examples=1000)
+settings.register_profile("quick", max_examples=100)
+settings.load_profile("full")
 
 TEST_CONFIG = {
     "TESTING": True,

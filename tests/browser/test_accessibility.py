@@ -15,6 +15,7 @@ EVERY_GUEST_PAGE = {
 }
 
 
+@pytest.mark.xdist_group("guest_page_walk")  # one worker walks once for both tests
 def test_every_guest_page_passes_axe_reflows_and_has_big_tap_targets(browser, tmp_path_factory):
     walk = walk_every_guest_page(browser, tmp_path_factory.mktemp("walk"))
     assert {page.name for page in walk.pages} == EVERY_GUEST_PAGE
