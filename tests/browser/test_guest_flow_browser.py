@@ -113,8 +113,8 @@ def test_unhurried_guest_finds_the_door_code_ready_the_moment_they_confirm(page,
 
 
 def test_fast_guest_waits_on_almost_ready_and_moves_on_to_the_room_by_itself(page, live_app, requested_urls):
-    # About 1.5 s for both locks, but Confirm waits only 0.25 s.
-    base_url, app = live_app(SIMULATED_LOCK_LATENCY=0.75, CONFIRM_WAIT_SECONDS=0.25)
+    # About 3 s for both locks, but Confirm waits only 0.5 s.
+    base_url, app = live_app(SIMULATED_LOCK_LATENCY=1.5, CONFIRM_WAIT_SECONDS=0.5)
     rush_to_confirm(page, base_url)
 
     expect(page).to_have_url(re.compile(r"/almost-ready$"))
