@@ -8,7 +8,8 @@ a test needs derives from this clock: use the `now` and `today` fixtures (or the
 `property_today()`), never a literal date that must lie in the future or the past, and never the
 machine's date. Threads see the clock too (the live servers, the PIN runner); a gunicorn
 subprocess joins it through `live_server.run_gunicorn`. The browser keeps the machine's clock, so
-nothing it decides on its own (cookie expiry, HTTP caching) may depend on the server's date.
+nothing it decides on its own (cookie expiry, HTTP caching) may depend on the server's date;
+the one thing that does, the offline copy's end, runs on the machine's clock (test_offline_room).
 TESTS_NOW=<ISO instant> runs the suite at another instant: the suite must pass at any.
 """
 import os
