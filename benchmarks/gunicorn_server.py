@@ -46,14 +46,17 @@ def run_gunicorn(
     lock_latency: float = 0.3,
     settings: dict | None = None,
     extra_args: tuple[str, ...] = (),
+    launcher: tuple[str, ...] = ("-m", "gunicorn"),
     start_timeout: float = 20.0,
     stop_timeout: float = 15.0,
 ) -> Iterator[GunicornServer]:
     """Run the committed gunicorn config on a free loopback port until the block ends.
 
     The database must already hold its tables and data: the workers only open it. `settings`
-    are further app settings (CHECKIN_<KEY> variables: text as is, other values as JSON). Output (access and error
-    log) goes to tmp_path/gunicorn.log.
+    are further app settings (CHECKIN_<KEY> variables: text as is, other values as JSON). Output
+    (access and error log) goes to tmp_path/gunicorn.log. `launcher` is what the Python
+    interpreter runs: gunicorn's own entry point, or a script that prepares the process and then
+    runs gunicorn's (the tests' clock).
     """
     port = free_port()
     instance_path = tmp_path / "instance"
@@ -70,7 +73,7 @@ def run_gunicorn(
         **{f"CHECKIN_{key}": value if isinstance(value, str) else json.dumps(value) for key, value in (settings or {}).items()},
     }
     command = [
-        sys.executable, "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py",
+        sys.executable, *launcher, "-c", "deploy/gunicorn.conf.py",
         "--bind", f"{LOOPBACK}:{port}", *extra_args, "wsgi:app",
     ]
     base_url = f"http://{LOOPBACK}:{port}"

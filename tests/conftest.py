@@ -1,15 +1,31 @@
-"""Fixtures: a fresh app on a database of its own per test (SQLite, or PostgreSQL when
-TEST_DATABASE_URL is set: see databases.py), and a guest who walks the steps."""
+"""Fixtures: one frozen clock, a fresh app on a database of its own per test (SQLite, or
+PostgreSQL when TEST_DATABASE_URL is set: see databases.py), and a guest who walks the steps.
+
+The clock: the whole run travels (time-machine) to FROZEN_NOW, and every test starts again at
+exactly that instant. Time still ticks from there (tick=True), so timeouts, heartbeats and
+threads behave as in real life, and `clock.shift(seconds)` jumps ahead. Every date a fixture or
+a test needs derives from this clock: use the `now` and `today` fixtures (or the app's own
+`property_today()`), never a literal date that must lie in the future or the past, and never the
+machine's date. Threads see the clock too (the live servers, the PIN runner); a gunicorn
+subprocess joins it through `live_server.run_gunicorn`. The browser keeps the machine's clock, so
+nothing it decides on its own (cookie expiry, HTTP caching) may depend on the server's date;
+the one thing that does, the offline copy's end, runs on the machine's clock (test_offline_room).
+TESTS_NOW=<ISO instant> runs the suite at another instant: the suite must pass at any.
+"""
 import os
 import re
 import tempfile
+from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from databases import database_uri_for, drop_databases, on_postgresql
+from hypothesis import settings
 from lock_doubles import ScriptedLockCloud, use_lock_cloud
 from sqlalchemy import select
 
 from checkin import create_app
+from checkin.clock import property_today
 from checkin.database import upgrade_database
 from checkin.extensions import db
 from checkin.locks import PasscodeOnLock
@@ -40,6 +56,14 @@ for _name in [name for name in os.environ if name.startswith("CHECKIN_")]:
     del os.environ[_name]
 os.environ["CHECKIN_INSTANCE_PATH"] = tempfile.mkdtemp(prefix="checkin-instance-")
 
+FROZEN_NOW = datetime.fromisoformat(os.environ.get("TESTS_NOW", "2026-11-24T18:00:00+00:00"))
+
+# Generated inputs per property test: 1,000, or 100 in the quick loop (`make test-fast` passes
+# --hypothesis-profile=quick).
+settings.register_profile("full", max_examples=1000)
+settings.register_profile("quick", max_examples=100)
+settings.load_profile("full")
+
 TEST_CONFIG = {
     "TESTING": True,
     "SECRET_KEY": "test-secret-key-that-is-long-enough",
@@ -49,6 +73,39 @@ TEST_CONFIG = {
     "PIN_RETRY_DELAY_SECONDS": 0.0,
     "CONFIRM_WAIT_SECONDS": 2.0,
 }
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite_clock():
+    """The run's travel to FROZEN_NOW; session- and module-wide fixtures already see it."""
+    with time_machine.travel(FROZEN_NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(autouse=True)
+def clock(_suite_clock):
+    """Every test starts at FROZEN_NOW, ticking; `clock.shift(seconds)` moves it on, and
+    `clock.move_to(now, tick=False)` stops it where a test needs exact steps."""
+    _suite_clock.move_to(FROZEN_NOW, tick=True)
+    return _suite_clock
+
+
+@pytest.fixture
+def now(clock) -> datetime:
+    """The instant each test starts at (UTC)."""
+    return FROZEN_NOW
+
+
+@pytest.fixture
+def today(app, clock) -> date:
+    """Today at the property, as the app sees it when the test starts."""
+    with app.app_context():
+        return property_today()
+
+
+def day(today: date, days_ahead: int) -> str:
+    """The date `days_ahead` days after `today` (the fixture), as ISO text for forms and CSV files."""
+    return (today + timedelta(days=days_ahead)).isoformat()
 
 
 def make_app(tmp_path, **overrides):

@@ -1,5 +1,7 @@
 """The owner's commands."""
-from conftest import make_app
+from datetime import timedelta
+
+from conftest import day, make_app
 
 from checkin.extensions import db
 from checkin.models import AlertOutbox, AuditEvent, Booking, Lock, Room
@@ -63,12 +65,12 @@ def write_csv(tmp_path, text):
     return str(path)
 
 
-def test_import_bookings_then_reimport_updates_without_duplicates(app, runner, demo, tmp_path):
+def test_import_bookings_then_reimport_updates_without_duplicates(app, runner, demo, tmp_path, today):
     csv_path = write_csv(
         tmp_path,
         "booking_ref,surname,room,check_in,check_out\n"
-        "50001,Rowe,Room 1,2030-07-14,2030-07-16\n"
-        "50002,Ng,Room 2,2030-07-14,2030-07-15\n",
+        f"50001,Rowe,Room 1,{day(today, 7)},{day(today, 9)}\n"
+        f"50002,Ng,Room 2,{day(today, 7)},{day(today, 8)}\n",
     )
     result = runner.invoke(args=["import-bookings", csv_path])
     assert result.exit_code == 0, result.output
@@ -76,27 +78,27 @@ def test_import_bookings_then_reimport_updates_without_duplicates(app, runner, d
     csv_path = write_csv(
         tmp_path,
         "booking_ref,surname,room,check_in,check_out\n"
-        "50001,Rowe,Room 2,2030-07-14,2030-07-17\n"
-        "50002,Ng,Room 2,2030-07-14,2030-07-15\n",
+        f"50001,Rowe,Room 2,{day(today, 7)},{day(today, 10)}\n"
+        f"50002,Ng,Room 2,{day(today, 7)},{day(today, 8)}\n",
     )
     result = runner.invoke(args=["import-bookings", csv_path])
     assert "0 added, 1 updated, 1 unchanged" in result.output
     with app.app_context():
         booking = db.session.scalar(db.select(Booking).where(Booking.reference == "50001"))
-        assert (booking.room.name, booking.check_out_date.isoformat()) == ("Room 2", "2030-07-17")
+        assert (booking.room.name, booking.check_out_date.isoformat()) == ("Room 2", day(today, 10))
         assert db.session.scalar(db.select(db.func.count()).select_from(Booking).where(Booking.reference.like("5%"))) == 2
 
 
-def test_import_reports_bad_rows_by_line_and_imports_nothing(app, runner, demo, tmp_path):
+def test_import_reports_bad_rows_by_line_and_imports_nothing(app, runner, demo, tmp_path, today):
     csv_path = write_csv(
         tmp_path,
         "booking_ref,surname,room,check_in,check_out\n"
-        "50001,Rowe,Room 1,2030-07-14,2030-07-16\n"
-        "ABC,Ng,Room 2,2030-07-14,2030-07-15\n"
-        "50003,Ng,Attic,2030-07-14,2030-07-15\n"
-        "50004,Ng,Room 2,14/07/2030,2030-07-15\n"
-        "50005,Ng,Room 2,2030-07-15,2030-07-15\n"
-        "50001,Rowe,Room 1,2030-07-14,2030-07-16\n",
+        f"50001,Rowe,Room 1,{day(today, 7)},{day(today, 9)}\n"
+        f"ABC,Ng,Room 2,{day(today, 7)},{day(today, 8)}\n"
+        f"50003,Ng,Attic,{day(today, 7)},{day(today, 8)}\n"
+        f"50004,Ng,Room 2,{(today + timedelta(days=7)):%d/%m/%Y},{day(today, 8)}\n"
+        f"50005,Ng,Room 2,{day(today, 8)},{day(today, 8)}\n"
+        f"50001,Rowe,Room 1,{day(today, 7)},{day(today, 9)}\n",
     )
     result = runner.invoke(args=["import-bookings", csv_path])
     assert result.exit_code != 0

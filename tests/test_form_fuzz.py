@@ -1,4 +1,7 @@
-"""1,000 generated inputs to each guest form: never a server error, never a stack trace."""
+"""1,000 generated inputs to each guest form: never a server error, never a stack trace.
+
+(100 under `make test-fast`: the hypothesis profile "quick", set up in conftest.py.)
+"""
 import pytest
 from conftest import csrf_token
 from hypothesis import HealthCheck, given, settings
@@ -11,7 +14,6 @@ field_text = st.one_of(
     st.sampled_from(["40321", "Testington", "+44 20 7946 0123", "a@example.com", "AB12 CDE", " ", "0", "\n"]),
 )
 FUZZ = settings(
-    max_examples=1000,
     deadline=None,
     derandomize=True,
     database=None,
@@ -60,7 +62,7 @@ def test_parking_form(app, demo, guest, registration, no_car):
     assert_handled(guest.client.post("/parking", data=data))
 
 
-@settings(FUZZ, max_examples=300)
+@settings(FUZZ, max_examples=settings.default.max_examples * 3 // 10)
 @given(token=field_text, path=st.sampled_from(["/confirm", "/retry", "/", "/details", "/parking"]))
 def test_any_csrf_token_on_any_form(app, demo, guest, token, path):
     if not guest.client.get_cookie("session"):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 from databases import database_uri_for
+from live_server import run_gunicorn
 
 from benchmarks.checkin_flow import (
     NO_LOOKUP_LIMITS,
@@ -23,7 +24,6 @@ from benchmarks.checkin_flow import (
     prepare_database,
     references,
 )
-from benchmarks.gunicorn_server import run_gunicorn
 from guest_driver import CONFIRM, PARKING, REVIEW, ROOM, Answers
 from guest_driver.http import HttpGuest, form_data
 

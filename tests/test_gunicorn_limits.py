@@ -5,7 +5,6 @@ import threading
 
 import pytest
 import requests
-
 from live_server import prepare_demo_database
 
 from benchmarks.gunicorn_server import run_gunicorn

@@ -10,9 +10,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 from conftest import codes_on
-from live_server import prepare_demo_database
+from live_server import prepare_demo_database, run_gunicorn
 
-from benchmarks.gunicorn_server import run_gunicorn
 from checkin.extensions import db
 
 pytestmark = pytest.mark.gunicorn

@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from conftest import Guest, csrf_token
 
 from checkin.clock import at_property_time, property_today
 from checkin.extensions import db
 from checkin.models import AlertOutbox, CheckIn, RateLimitCounter
-from conftest import Guest, csrf_token
 
 PAUSED_FOR_REFERENCE = b"check-in for this booking reference is paused"
 PAUSED_FOR_CLIENT = b"Too many searches came from your connection"

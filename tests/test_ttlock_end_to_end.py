@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from databases import database_uri_for
 from fake_ttlock import FakeLock, FakeTTLock
+from live_server import run_gunicorn
 
 from benchmarks.checkin_flow import (
     FRONT_DOOR,
@@ -18,7 +19,6 @@ from benchmarks.checkin_flow import (
     prepare_database,
     references,
 )
-from benchmarks.gunicorn_server import run_gunicorn
 
 pytestmark = pytest.mark.gunicorn
 

@@ -18,6 +18,7 @@ EVERY_GUEST_PAGE = {
 }
 
 
+@pytest.mark.xdist_group("guest_page_walk")  # one worker walks every language, and English for the page weights
 @pytest.mark.parametrize("language", LANGUAGES.values(), ids=lambda language: language.code)
 def test_every_guest_page_passes_axe_reflows_and_has_big_tap_targets(browser, tmp_path_factory, language):
     # One tour per language, on its own server (a fresh demo); English's is shared with the page weights.

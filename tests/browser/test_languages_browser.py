@@ -12,7 +12,8 @@ from guest_driver.browser import ROOM_PAGE, BrowserGuest
 
 from .guest_journey import new_phone, serve_demo_app
 
-pytestmark = pytest.mark.browser
+# One worker for the module: its tests share demo_server.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("languages_browser")]
 
 NBSP = "\u00a0"
 # Accept-Language -> (html lang, Babel locale, headings of pages 1 to 4, the PIN's heading, "Valid from").

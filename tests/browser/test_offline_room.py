@@ -1,7 +1,9 @@
 """The room page keeps working with no signal once it has been opened, and offers the home screen."""
 import json
+from datetime import timezone
 
 import pytest
+import time_machine
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import expect
 
@@ -9,7 +11,8 @@ from checkin.clock import utc_now
 
 from .guest_journey import change_booking, new_phone, room_link, serve_demo_app
 
-pytestmark = pytest.mark.browser
+# One worker for the module: its tests share demo_server.
+pytestmark = [pytest.mark.browser, pytest.mark.xdist_group("offline_room")]
 
 CACHED_PAGES = """async () => {
   const cache = await caches.open('room-pages-v1');
@@ -27,6 +30,14 @@ EXPIRE_THE_COPY = """async () => {
     await cache.put(request, new Response(await response.text(), { headers }));
   }
 }"""
+
+
+@pytest.fixture(autouse=True)
+def on_the_machines_clock(clock):
+    """The kept copy's end (check-out) is judged by the service worker on the machine's clock,
+    which Playwright cannot move, so here the server runs on the machine's clock too; the stay's
+    dates still derive from it (the demo is reset for each test)."""
+    clock.move_to(time_machine.escape_hatch.datetime.datetime.now(timezone.utc), tick=True)
 
 
 @pytest.fixture(scope="module")

@@ -10,6 +10,7 @@ pytestmark = pytest.mark.browser
 PAGE_BUDGET_BYTES = 30 * 1024
 
 
+@pytest.mark.xdist_group("guest_page_walk")  # one worker walks once for both tests
 def test_every_guest_page_is_small_and_loads_nothing_from_elsewhere(browser, tmp_path_factory):
     # The same walk as the accessibility test (it runs once): every guest page, as a first visit.
     walk = walk_every_guest_page(browser, tmp_path_factory.mktemp("walk"))

@@ -1,6 +1,9 @@
 """The owner's fixtures: an account, a signed-in session, a guest who has checked in."""
+from functools import partial
+
 import pytest
 from conftest import Guest, codes_on, csrf_token
+from werkzeug.security import generate_password_hash
 
 from checkin.extensions import db
 from checkin.models import Booking, CheckIn
@@ -31,6 +34,16 @@ class Owner:
         return self.client.post(path, data={"csrf_token": self.token(token_from), **(data or {})}, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def cheap_password_hashes(monkeypatch):
+    """scrypt at a low cost: production's costs 0.1 s of CPU per hash, 20 s over these tests.
+    Checking reads the cost from the stored hash, so nothing else changes."""
+    monkeypatch.setattr(
+        "checkin.services.owner_accounts.generate_password_hash",
+        partial(generate_password_hash, method="scrypt:1024:8:1"),
+    )
+
+
 @pytest.fixture
 def app(app):
     """The root fixture's app; the alert sender a test started stops with it."""
@@ -58,10 +71,9 @@ def owner(client, owner_account):
 def checked_in(app, demo, cloud):
     """Guest 40321 checked in on another browser, with a ready PIN; returns the PIN."""
     Guest(app.test_client()).check_in()
-    with app.app_context():
-        check_in = db.session.scalar(db.select(CheckIn))
-        assert check_in.pin_state == "ready"
-        return check_in.pin
+    check_in = wait_for_pin(app)  # its last step, the audit event, is written after "ready"
+    assert check_in.pin_state == "ready"
+    return check_in.pin
 
 
 def pins_on(app, lock_id) -> list[str]:

@@ -3,7 +3,6 @@ import json
 import queue
 import socketserver
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -84,14 +83,24 @@ class WebhookReceiver:
     received: "queue.Queue[dict]"
     # Status codes to answer in turn; once used up, 204.
     statuses: list[int] = field(default_factory=list)
-    delay: float = 0.0  # seconds before answering, as a slow service would
+    # Cleared, the receiver holds every POST unanswered until it is set again (a slow service);
+    # a held POST is answered anyway after STOP_SECONDS.
+    open: threading.Event = field(default_factory=lambda: _set(threading.Event()))
+    holding: threading.Event = field(default_factory=threading.Event)  # set while a POST is held
+
+
+def _set(event: threading.Event) -> threading.Event:
+    event.set()
+    return event
 
 
 class _WebhookHandler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         receiver = self.server.receiver
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        time.sleep(receiver.delay)
+        if not receiver.open.is_set():
+            receiver.holding.set()
+            receiver.open.wait(STOP_SECONDS)
         status = receiver.statuses.pop(0) if receiver.statuses else 204
         if status < 300:
             receiver.received.put({"json": json.loads(body), "content_type": self.headers.get("Content-Type")})

@@ -1,7 +1,7 @@
 """Bookings from the dashboard: search, add, edit, and a CSV import previewed before it is applied."""
 import io
 
-from conftest import csrf_token
+from conftest import csrf_token, day
 
 from checkin.extensions import db
 from checkin.models import AuditEvent, Booking, Lock, Room
@@ -41,39 +41,40 @@ def test_search_by_reference_or_surname(client, owner, demo):
     assert "No booking matches" in client.get("/owner/bookings?q=Nobody").get_data(as_text=True)
 
 
-def test_add_a_booking(app, client, owner, demo):
+def test_add_a_booking(app, client, owner, demo, today):
     with app.app_context():
         room_id = db.session.scalar(db.select(Room.id).where(Room.name == "Room 2"))
     form = {"reference": "5001", "surname": "Newcomer", "room_id": room_id,
-            "check_in_date": "2026-12-01", "check_out_date": "2026-12-03"}
+            "check_in_date": day(today, 7), "check_out_date": day(today, 9)}
     response = owner.post("/owner/bookings/new", form, token_from="/owner/bookings/new")
     assert response.headers["Location"] == "/owner/bookings/5001"
-    assert bookings(app)["5001"] == ("Newcomer", "Room 2", "2026-12-01", "2026-12-03")
+    assert bookings(app)["5001"] == ("Newcomer", "Room 2", day(today, 7), day(today, 9))
     again = owner.post("/owner/bookings/new", form, token_from="/owner/bookings/new")
     assert b"Booking 5001 already exists" in again.data
-    wrong = owner.post("/owner/bookings/new", {**form, "reference": "12ab", "check_out_date": "2026-11-30"})
+    wrong = owner.post("/owner/bookings/new", {**form, "reference": "12ab", "check_out_date": day(today, 6)})
     assert b"4 to 12 digits" in wrong.data and b"must be after the arrival date" in wrong.data
 
 
-def test_edit_a_booking_says_its_pin_moves_with_it(app, client, owner, checked_in):
+def test_edit_a_booking_says_its_pin_moves_with_it(app, client, owner, checked_in, today):
     with app.app_context():
         booking = db.session.scalar(db.select(Booking).where(Booking.reference == "40321"))
         form = {"surname": "Testington-Smith", "room_id": booking.room_id,
-                "check_in_date": booking.check_in_date.isoformat(), "check_out_date": "2030-01-01"}
+                "check_in_date": booking.check_in_date.isoformat(), "check_out_date": day(today, 30)}
     response = owner.post("/owner/bookings/40321/edit", form, token_from="/owner/bookings/40321/edit")
     assert response.headers["Location"] == "/owner/bookings/40321"
     page = client.get("/owner/bookings/40321").get_data(as_text=True)
     assert "The guest&#39;s PIN moves with the booking" in page
-    assert bookings(app)["40321"][0] == "Testington-Smith" and bookings(app)["40321"][3] == "2030-01-01"
+    assert bookings(app)["40321"][0] == "Testington-Smith" and bookings(app)["40321"][3] == day(today, 30)
     with app.app_context():
         event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "booking_edited"))
         assert (event.actor, event.detail) == (OWNER_EMAIL, "Changed check out date, surname")
 
 
-def test_csv_import_is_previewed_then_applied(app, client, owner, demo):
-    text = HEADER + "40321,Testington,Room 1,{0},{1}\n40322,Sampleton,Room 1,2026-12-01,2026-12-02\n5001,Newcomer,Room 2,2026-12-05,2026-12-07\n"
+def test_csv_import_is_previewed_then_applied(app, client, owner, demo, today):
     current = bookings(app)["40321"]
-    preview = upload(owner, text.format(current[2], current[3]))
+    text = HEADER + (f"40321,Testington,Room 1,{current[2]},{current[3]}\n40322,Sampleton,Room 1,{day(today, 7)},{day(today, 8)}\n"
+                     f"5001,Newcomer,Room 2,{day(today, 11)},{day(today, 13)}\n")
+    preview = upload(owner, text)
     page = preview.get_data(as_text=True)
     assert "1 to add, 1 to update, 1 unchanged." in page
     assert "5001 Newcomer" in page and "No change" in page and "Update" in page
@@ -81,23 +82,23 @@ def test_csv_import_is_previewed_then_applied(app, client, owner, demo):
     response = client.post("/owner/bookings/import/apply", data=apply_form(preview))
     assert response.headers["Location"] == "/owner/bookings"
     assert "Imported: 1 added, 1 updated, 1 unchanged." in client.get("/owner/bookings").get_data(as_text=True)
-    assert bookings(app)["5001"] == ("Newcomer", "Room 2", "2026-12-05", "2026-12-07")
-    assert bookings(app)["40322"] == ("Sampleton", "Room 1", "2026-12-01", "2026-12-02")
+    assert bookings(app)["5001"] == ("Newcomer", "Room 2", day(today, 11), day(today, 13))
+    assert bookings(app)["40322"] == ("Sampleton", "Room 1", day(today, 7), day(today, 8))
     with app.app_context():
         event = db.session.scalar(db.select(AuditEvent).where(AuditEvent.action == "bookings_imported"))
         assert event.detail == "1 added, 1 updated, 1 unchanged: 40322, 5001"
 
 
-def test_a_browser_sending_the_file_back_with_crlf_still_applies(app, client, owner, demo):
-    preview = upload(owner, HEADER + "5001,Newcomer,Room 2,2026-12-05,2026-12-07\n")
+def test_a_browser_sending_the_file_back_with_crlf_still_applies(app, client, owner, demo, today):
+    preview = upload(owner, HEADER + f"5001,Newcomer,Room 2,{day(today, 11)},{day(today, 13)}\n")
     form = apply_form(preview)
     form["csv_text"] = form["csv_text"].replace("\n", "\r\n")
     client.post("/owner/bookings/import/apply", data=form)
     assert "5001" in bookings(app)
 
 
-def test_csv_errors_are_listed_with_line_numbers_and_nothing_is_applied(app, client, owner, demo):
-    preview = upload(owner, HEADER + "5001,Newcomer,Room 9,2026-12-05,2026-12-07\nabc,X,Room 1,2026-12-05,2026-12-04\n")
+def test_csv_errors_are_listed_with_line_numbers_and_nothing_is_applied(app, client, owner, demo, today):
+    preview = upload(owner, HEADER + f"5001,Newcomer,Room 9,{day(today, 11)},{day(today, 13)}\nabc,X,Room 1,{day(today, 11)},{day(today, 10)}\n")
     page = preview.get_data(as_text=True)
     assert "Nothing can be imported yet" in page
     assert "Line 2: no room called &#39;Room 9&#39;" in page
@@ -106,8 +107,8 @@ def test_csv_errors_are_listed_with_line_numbers_and_nothing_is_applied(app, cli
     assert "5001" not in bookings(app)
 
 
-def test_a_preview_that_went_stale_is_shown_again_instead_of_applied(app, client, owner, demo):
-    preview = upload(owner, HEADER + "5001,Newcomer,Room 2,2026-12-05,2026-12-07\n")
+def test_a_preview_that_went_stale_is_shown_again_instead_of_applied(app, client, owner, demo, today):
+    preview = upload(owner, HEADER + f"5001,Newcomer,Room 2,{day(today, 11)},{day(today, 13)}\n")
     form = apply_form(preview)
     owner.post("/owner/bookings/import/apply", {"csv_text": form["csv_text"], "fingerprint": form["fingerprint"]})
     again = client.post("/owner/bookings/import/apply", data=form)

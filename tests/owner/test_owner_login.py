@@ -97,9 +97,9 @@ def test_a_new_password_signs_out_older_sessions(app, client, owner):
     assert client.get("/owner/").status_code == 302
 
 
-def test_five_wrong_passwords_pause_that_client_on_that_account(client, owner_account):
+def test_five_wrong_passwords_pause_that_client_on_that_account(client, owner_account, now):
     helper = Owner(client)
-    with time_machine.travel("2026-11-24T18:00:00+00:00", tick=False) as clock:
+    with time_machine.travel(now, tick=False) as clock:
         for n in range(5):
             assert helper.log_in(password=f"wrong password {n}", ip="198.51.100.7").status_code == 200
         # Even the right password, from that client, waits now; from another it does not.
@@ -112,11 +112,11 @@ def test_five_wrong_passwords_pause_that_client_on_that_account(client, owner_ac
         assert helper.log_in(ip="198.51.100.7").status_code == 302
 
 
-def test_twenty_failures_from_one_address_pause_it_for_every_account(app, client, owner_account):
+def test_twenty_failures_from_one_address_pause_it_for_every_account(app, client, owner_account, now):
     with app.app_context():
         save_owner("partner@example.com", OWNER_PASSWORD)
     helper = Owner(client)
-    with time_machine.travel("2026-11-24T18:00:00+00:00", tick=False) as clock:
+    with time_machine.travel(now, tick=False) as clock:
         for n in range(20):
             helper.log_in(email=f"guess{n}@example.com", ip="203.0.113.66")
         assert helper.log_in(email="partner@example.com", ip="203.0.113.66").status_code == 429

@@ -6,6 +6,7 @@ import threading
 
 import pytest
 import time_machine
+from conftest import Guest, csrf_token
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
@@ -13,9 +14,8 @@ from checkin.extensions import db
 from checkin.models import AuditEvent, Booking
 from checkin.services import owner_accounts
 from checkin.services.rate_limits import Limit
-from conftest import Guest, csrf_token
 
-from .conftest import OWNER_EMAIL, OWNER_PASSWORD, Owner
+from .conftest import OWNER_EMAIL, Owner
 
 FROZEN = "2026-11-24T18:00:00+00:00"  # a whole hour: the limits' windows start at known moments
 MB = 1024 * 1024
