@@ -28,7 +28,8 @@ run: $(VENV)/installed instance/config.py
 
 test: $(VENV)/installed
 	scripts/install-system-packages
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not postgresql" $(PYTEST_ARGS)
+	scripts/with-postgresql $(BIN)/python -m pytest -m postgresql $(PYTEST_ARGS)
 
 # Figures for docs/benchmarks.md: `make benchmark BENCHMARK_ARGS="--guests 3 --latency 3"`.
 benchmark: $(VENV)/installed

@@ -13,7 +13,7 @@ from checkin.extensions import db
 from checkin.locks import PasscodeOnLock
 from checkin.models import SimulatedPasscode
 from checkin.services.demo import load_demo_data
-from databases import database_uri_for, drop_databases
+from databases import database_uri_for, drop_databases, on_postgresql
 from guest_driver import (
     CAR_REGISTRATION,
     CONFIRM,
@@ -66,6 +66,15 @@ def make_app(tmp_path, **overrides):
         with app.app_context():
             upgrade_database()
     return app
+
+
+def pytest_runtest_setup(item):
+    """A test marked postgresql needs a server; CI=true runs it, in the PostgreSQL pass."""
+    if item.get_closest_marker("postgresql") and not on_postgresql():
+        reason = "needs PostgreSQL: run it with scripts/with-postgresql (TEST_DATABASE_URL)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason}; CI must run it in the PostgreSQL pass.", pytrace=False)
+        pytest.skip(reason)
 
 
 @pytest.fixture(scope="session", autouse=True)
