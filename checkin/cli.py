@@ -7,12 +7,13 @@ from .config import masked
 from .database import upgrade_database
 from .pins import move_misplaced_codes, sweep_codes, take_over_abandoned_jobs
 from .services.booking_import import import_bookings
+from .services.database_copy import CopyError, copy_database
 from .services.demo import load_demo_data
 from .services.property_setup import SetupError, save_lock, save_room
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, add_lock, add_room, import_bookings_command, demo, jobs, sweep, config):
+    for command in (init_db, add_lock, add_room, import_bookings_command, demo, jobs, sweep, config, copy_db):
         app.cli.add_command(command)
 
 
@@ -88,6 +89,24 @@ def demo(url):
     for booking in bookings:
         note = "cancelled" if booking.cancelled_at else f"arrives {booking.check_in_date.isoformat()}"
         click.echo(f"  booking reference {booking.reference}, surname {booking.surname} ({note}, {booking.room.name})")
+
+
+@click.command("copy-db")
+@with_appcontext
+@click.option(
+    "--to", "target_url", required=True, help="An empty database, e.g. postgresql+psycopg://USER:PASS@HOST/DB."
+)
+def copy_db(target_url):
+    """Copy every row into an empty database (e.g. SQLite to PostgreSQL); this one is only read."""
+    try:
+        counts = copy_database(target_url)
+    except CopyError as problem:
+        raise click.ClickException(str(problem)) from None
+    for table, rows in counts.items():
+        click.echo(f"{table}: {rows} row(s)")
+    click.echo(
+        f"Copied {sum(counts.values())} row(s). Point SQLALCHEMY_DATABASE_URI at the new database and restart the app."
+    )
 
 
 @click.group("jobs")
