@@ -119,6 +119,8 @@ class Settings(BaseSettings):
     LOOKUP_LIMIT_PER_IP_HOUR: Annotated[int, Field(ge=1)] = Field(50, examples=["50"])
     GUEST_PIN_RETRIES_PER_HOUR: Annotated[int, Field(ge=0)] = Field(3, examples=["3"])
     PROXY_COUNT: Annotated[int, Field(ge=0)] = Field(0, examples=["1"])
+    # Days after check-out until a guest's name, phone, e-mail and car are erased (the purge).
+    RETAIN_GUEST_DATA_DAYS: Annotated[int, Field(ge=1)] = Field(30, examples=["30"])
 
     PIN_JOB_THREADS: Annotated[int, Field(ge=1)] = Field(4, examples=["4"])
     PIN_JOB_HEARTBEAT_SECONDS: PositiveSeconds = Field(5.0, examples=["5"])
