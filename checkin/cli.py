@@ -136,7 +136,8 @@ def purge_guest_data_command():
     days = current_app.config["RETAIN_GUEST_DATA_DAYS"]
     click.echo(f"Erased the guest data of {len(report.erased)} booking(s) that checked out over {days} days ago"
                + (f": {', '.join(report.erased)}." if report.erased else "."))
-    click.echo(f"Deleted {report.aged_rows} old rate-limit record(s); forgot the PINs of {report.codes_forgotten} removed code(s).")
+    click.echo(f"Deleted {report.aged_rows} old rate-limit record(s); "
+               f"forgot the PINs of {report.codes_forgotten} code(s) off the locks.")
 
 
 @click.command("export-guest-data")

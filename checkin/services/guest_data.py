@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import delete, or_, select, text, update
+from sqlalchemy.orm import selectinload
 
 from ..clock import property_today, utc_now
 from ..extensions import db
@@ -56,6 +57,7 @@ class PurgeReport:
 
 
 def booking_by_reference(reference: str) -> Booking | None:
+    """The booking with this reference (spaces and hyphens ignored), erased or not."""
     return db.session.scalar(select(Booking).where(Booking.reference == normalize_reference(reference)))
 
 
@@ -70,17 +72,16 @@ def purge_guest_data() -> PurgeReport:
         select(Booking)
         .outerjoin(CheckIn, CheckIn.booking_id == Booking.id)
         .where(Booking.check_out_date <= property_today() - retention, _holds_guest_data())
+        .options(selectinload(Booking.check_in))
     ).all()
-    report = PurgeReport()
-    for booking in candidates:
-        if stay_window(booking)[1] + retention <= now:
-            _erase(booking)
-            report.erased.append(booking.reference)
+    due = [booking for booking in candidates if stay_window(booking)[1] + retention <= now]
+    _erase(due)
+    report = PurgeReport(erased=[booking.reference for booking in due])
     report.aged_rows = _delete_aged_rows(now, retention)
     report.codes_forgotten = _forget_removed_codes()
     db.session.commit()
     if report.erased or report.aged_rows or report.codes_forgotten:
-        wipe_freed_space()
+        _wipe_freed_space()
     return report
 
 
@@ -96,11 +97,10 @@ def delete_guest_data(booking: Booking) -> None:
             revoke_pin(booking.check_in)
         except LockCloudError as error:
             unreachable = error
-    _erase(booking)
-    _delete_aged_rows(utc_now(), timedelta(days=int(current_app.config["RETAIN_GUEST_DATA_DAYS"])))
+    _erase([booking])
     _forget_removed_codes()
     db.session.commit()
-    wipe_freed_space()
+    _wipe_freed_space()
     if unreachable is not None:
         raise unreachable
 
@@ -159,7 +159,7 @@ def export_guest_data(booking: Booking) -> dict:
     return data
 
 
-def wipe_freed_space() -> None:
+def _wipe_freed_space() -> None:
     """Make sure erased rows are gone from the database file, not only from its tables.
 
     SQLite: VACUUM rebuilds the file (clearing pages freed before secure_delete was on) and a
@@ -193,28 +193,33 @@ def _holds_guest_data():
     )
 
 
-def _erase(booking: Booking) -> None:
-    """Blank the guest's details and take their words out of the booking's audit lines and alerts.
+def _erase(bookings: list[Booking]) -> None:
+    """Blank the guests' details and take their words out of the bookings' audit lines and alerts.
 
     Given answers become empty rather than missing, so the owner still sees that the guest
     checked in online and whether they came by car.
     """
-    words = _personal_words(booking)
-    booking.surname = ""
-    check_in = booking.check_in
-    if check_in is not None:
-        for name in ("full_name", "phone", "email", "car_registration"):
-            if getattr(check_in, name) is not None:
-                setattr(check_in, name, "")
-        check_in.pin = None
-        check_in.pin_error = _scrubbed(check_in.pin_error, words)
-    for event in db.session.scalars(select(AuditEvent).where(AuditEvent.booking_reference == booking.reference)):
-        event.detail = ERASED if event.action in DETAIL_NAMES_THE_GUEST else _scrubbed(event.detail, words)
-    for alert in db.session.scalars(select(AlertOutbox).where(AlertOutbox.booking_reference == booking.reference)):
+    words = {booking.reference: _personal_words(booking) for booking in bookings}
+    for booking in bookings:
+        booking.surname = ""
+        check_in = booking.check_in
+        if check_in is not None:
+            for name in ("full_name", "phone", "email", "car_registration"):
+                if getattr(check_in, name) is not None:
+                    setattr(check_in, name, "")
+            check_in.pin = None
+            check_in.pin_error = _scrubbed(check_in.pin_error, words[booking.reference])
+    for event in db.session.scalars(select(AuditEvent).where(AuditEvent.booking_reference.in_(words))):
+        if event.action in DETAIL_NAMES_THE_GUEST:
+            event.detail = ERASED
+        else:
+            event.detail = _scrubbed(event.detail, words[event.booking_reference])
+    for alert in db.session.scalars(select(AlertOutbox).where(AlertOutbox.booking_reference.in_(words))):
         # The body named the guest as they were then; the subject says which event it was.
-        alert.subject = _scrubbed(alert.subject, words)
+        alert.subject = _scrubbed(alert.subject, words[alert.booking_reference])
         alert.body = alert.subject
-    log.info("Erased the guest data of booking %s", booking.reference)
+    if bookings:
+        log.info("Erased the guest data of %d booking(s)", len(bookings))
 
 
 def _personal_words(booking: Booking) -> list[str]:
