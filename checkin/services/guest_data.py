@@ -173,8 +173,9 @@ def _wipe_freed_space() -> None:
         connection.execute(text("VACUUM"))
         busy, _, _ = connection.execute(text("PRAGMA wal_checkpoint(TRUNCATE)")).one()
     if busy:
-        # A reader held the log: its old pages are overwritten as the log is reused.
-        log.warning("The database's write-ahead log could not be emptied now; the next purge tries again.")
+        # A reader held the log past the busy timeout: its old frames stay until the log is reused.
+        log.warning("The database's write-ahead log could not be emptied: a reader held it. "
+                    "Old copies of erased rows stay in it until SQLite reuses the log.")
 
 
 def _instant(moment: datetime | None) -> str | None:
