@@ -1,19 +1,29 @@
 """The owner's commands: flask --app wsgi <command>."""
+import json
+
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .config import masked
 from .database import upgrade_database
+from .locks import LockCloudError
 from .pins import move_misplaced_codes, sweep_codes, take_over_abandoned_jobs
 from .services.booking_import import import_bookings
 from .services.database_copy import CopyError, copy_database
 from .services.demo import load_demo_data
+from .services.guest_data import (
+    booking_by_reference,
+    delete_guest_data,
+    export_guest_data,
+    purge_guest_data,
+)
 from .services.property_setup import SetupError, save_lock, save_room
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, add_lock, add_room, import_bookings_command, demo, jobs, sweep, config, copy_db):
+    for command in (init_db, add_lock, add_room, import_bookings_command, demo, jobs, sweep, config, copy_db,
+                    purge_guest_data_command, export_guest_data_command, delete_guest_data_command):
         app.cli.add_command(command)
 
 
@@ -139,6 +149,55 @@ def sweep():
         click.echo(f"Not removed, will retry next run: {failure}", err=True)
     if report.failed:
         raise SystemExit(1)
+
+
+@click.command("purge-guest-data")
+@with_appcontext
+def purge_guest_data_command():
+    """Erase guests' details RETAIN_GUEST_DATA_DAYS after check-out (run it from a timer; safe at any time)."""
+    report = purge_guest_data()
+    days = current_app.config["RETAIN_GUEST_DATA_DAYS"]
+    click.echo(f"Erased the guest data of {len(report.erased)} booking(s) that checked out over {days} days ago"
+               + (f": {', '.join(report.erased)}." if report.erased else "."))
+    click.echo(f"Deleted {report.aged_rows} old rate-limit record(s); "
+               f"forgot the PINs of {report.codes_forgotten} code(s) off the locks.")
+
+
+@click.command("export-guest-data")
+@with_appcontext
+@click.argument("reference")
+def export_guest_data_command(reference):
+    """Print as JSON everything held about a booking's guest (for their request to see it)."""
+    booking = _booking(reference)
+    click.echo(json.dumps(export_guest_data(booking), indent=2, ensure_ascii=False))
+
+
+@click.command("delete-guest-data")
+@with_appcontext
+@click.argument("reference")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def delete_guest_data_command(reference, yes):
+    """Erase a booking's guest data now; their door code is taken off the locks first."""
+    booking = _booking(reference)
+    reference = booking.reference
+    if not yes:
+        click.confirm(f"Erase the guest data of booking {reference} ({booking.check_in_date} to "
+                      f"{booking.check_out_date}) and take their door code off the locks?", abort=True)
+    try:
+        delete_guest_data(booking)
+    except LockCloudError as error:
+        raise click.ClickException(
+            f"Booking {reference}'s guest data is erased and the PIN revoked, but a code is still on a lock: "
+            f"{error.reason} Run `sweep` once the lock is reachable."
+        ) from None
+    click.echo(f"Erased the guest data of booking {reference}; no code of theirs is on a lock.")
+
+
+def _booking(reference: str):
+    booking = booking_by_reference(reference)
+    if booking is None:
+        raise click.ClickException(f"No booking with reference {reference}.")
+    return booking
 
 
 @click.group("config")

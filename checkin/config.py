@@ -126,6 +126,8 @@ class Settings(BaseSettings):
     # A guest's session (which check-in this browser holds) ends after this long without a request.
     GUEST_SESSION_IDLE_SECONDS: Annotated[int, Field(ge=60)] = Field(2 * 60 * 60, examples=["7200"])
     PROXY_COUNT: Annotated[int, Field(ge=0)] = Field(0, examples=["1"])
+    # Days after check-out until a guest's name, phone, e-mail and car are erased (the purge).
+    RETAIN_GUEST_DATA_DAYS: Annotated[int, Field(ge=1)] = Field(30, examples=["30"])
 
     PIN_JOB_THREADS: Annotated[int, Field(ge=1)] = Field(4, examples=["4"])
     PIN_JOB_HEARTBEAT_SECONDS: PositiveSeconds = Field(5.0, examples=["5"])

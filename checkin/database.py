@@ -34,6 +34,8 @@ def _tune_sqlite_connection(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=15000")
     cursor.execute("PRAGMA foreign_keys=ON")
+    # Deleted and overwritten content is zeroed in the file, so erased guest data is gone from it.
+    cursor.execute("PRAGMA secure_delete=ON")
     cursor.close()
 
 

@@ -28,7 +28,8 @@ def find_booking(reference: str, surname: str) -> Booking | None:
     booking = db.session.scalar(select(Booking).where(Booking.reference == normalize_reference(reference)))
     expected = normalize_surname(booking.surname if booking else "-")
     matches = hmac.compare_digest(expected.encode(), normalize_surname(surname).encode())
-    return booking if booking is not None and matches else None
+    # An erased booking (its surname blanked) is found by no one.
+    return booking if booking is not None and booking.surname and matches else None
 
 
 def cancel_booking(booking: Booking) -> None:
