@@ -1,4 +1,5 @@
 """Guest pages translate HTTP into service calls; the rules live in checkin.services."""
+import time
 from functools import wraps
 
 from flask import (
@@ -19,10 +20,12 @@ from ..clock import utc_now
 from ..models import CheckIn, PinState
 from ..services import bookings, check_ins
 from ..services.alerts import alert_guest_needs_help
+from ..services.insights import Step
 from ..services.lookup_limits import lookup_blocked, record_lookup
 from ..stays import check_in_opens_on, stay_problem, stay_window
 from .blueprint import SESSION_KEY, bp
 from .forms import ConfirmForm, DetailsForm, FindBookingForm, ParkingForm, RetryPinForm
+from .funnel import count_step, counts_as
 
 BOOKING_NOT_FOUND = _l(
     "We can't find a booking with that reference and surname. "
@@ -65,6 +68,7 @@ def after_confirm_url(check_in: CheckIn) -> str:
 
 
 @bp.route("/", methods=["GET", "POST"])
+@counts_as(Step.FIND_BOOKING)
 def find_booking():
     form = FindBookingForm()
     if not form.validate_on_submit():
@@ -90,6 +94,7 @@ def find_booking():
 
 
 @bp.route("/details", methods=["GET", "POST"])
+@counts_as(Step.DETAILS)
 @answers_open
 def details():
     form = DetailsForm(obj=g.check_in)
@@ -100,6 +105,7 @@ def details():
 
 
 @bp.route("/parking", methods=["GET", "POST"])
+@counts_as(Step.PARKING)
 @answers_open
 def parking():
     if not g.check_in.details_given:
@@ -112,6 +118,7 @@ def parking():
 
 
 @bp.route("/review")
+@counts_as(Step.REVIEW)
 @answers_open
 def review():
     if not g.check_in.details_given:
@@ -127,12 +134,15 @@ def review():
 def confirm():
     if not (ConfirmForm().validate_on_submit() and g.check_in.details_given and g.check_in.parking_answered):
         return redirect(url_for("guest.review"))
+    started = time.monotonic()
     check_ins.confirm_check_in(g.check_in)
     check_ins.wait_for_pin(g.check_in, float(current_app.config["CONFIRM_WAIT_SECONDS"]))
+    count_step(Step.CONFIRM, g.check_in, wait_ms=round((time.monotonic() - started) * 1000))
     return redirect(after_confirm_url(g.check_in))
 
 
 @bp.route("/almost-ready")
+@counts_as(Step.ALMOST_READY)
 @check_in_required
 def almost_ready():
     if g.check_in.confirmed_at is None:
@@ -147,6 +157,7 @@ def almost_ready():
 
 
 @bp.route("/contact")
+@counts_as(Step.CONTACT)
 def contact():
     check_in = check_ins.check_in_by_public_id(session.get(SESSION_KEY))
     alert_guest_needs_help(check_in)  # once per check-in; a visitor without one is not news
@@ -177,6 +188,7 @@ def room(token: str):
     if utc_now() >= valid_until or check_in.booking.cancelled_at is not None:
         abort(410)
     check_ins.pin_state(check_in)
+    count_step(Step.ROOM, check_in)
     response = current_app.make_response(
         render_template(
             "guest/room.html",

@@ -1,14 +1,16 @@
 """What the app does when the PIN work announces something: the audit trail records every event,
-and a PIN that could not be made alerts the owner."""
+and a PIN that could not be made alerts the owner and counts in the owner's insights."""
 from ..pins.events import pin_event, pin_failed
 from .alerts import alert_owner
 from .audit import record_pin_event
+from .insights import record_pin_failure
 
 
 def listen() -> None:
     """Connect the listeners (once per process: blinker ignores a second connect)."""
     pin_event.connect(_record_in_audit_trail)
     pin_failed.connect(_alert_owner_of_failure)
+    pin_failed.connect(_count_in_insights)
 
 
 def _record_in_audit_trail(action, *, booking_reference, check_in_id, detail) -> None:
@@ -22,3 +24,7 @@ def _alert_owner_of_failure(action, *, booking_reference, reason, job_id) -> Non
         f"Reason: {reason} The guest has been shown your phone number; retry the PIN or give them a code.",
         dedupe_key=f"pin-failed:{job_id}",
     )
+
+
+def _count_in_insights(action, *, booking_reference, reason, job_id) -> None:
+    record_pin_failure(reason)
