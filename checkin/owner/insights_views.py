@@ -10,9 +10,7 @@ from .blueprint import bp
 @owner_required
 def insights_page():
     figures = insights.insights_for(insights.parse_period(request.args.get("period")))
-    return render_template(
-        "owner/insights.html", insights=figures, periods=insights.PERIOD_LABELS, funnel_steps=insights.Step
-    )
+    return render_template("owner/insights.html", insights=figures, periods=insights.PERIOD_LABELS)
 
 
 @bp.route("/insights.csv")

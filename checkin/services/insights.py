@@ -86,14 +86,13 @@ class Insights:
     pin_failures: list[PinFailureRow]
 
     @property
-    def reached(self) -> dict[Step, int]:
-        return {row.step: row.reached for row in self.funnel}
+    def confirmed(self) -> int:
+        return next(row.reached for row in self.funnel if row.step == Step.CONFIRM)
 
     @property
     def before_arrival_share(self) -> float | None:
         """Of the guests who confirmed, the share who did so before their check-in time."""
-        confirmed = self.reached[Step.CONFIRM]
-        return self.before_arrival / confirmed if confirmed else None
+        return self.before_arrival / self.confirmed if self.confirmed else None
 
     @property
     def most_reached(self) -> int:
@@ -182,6 +181,7 @@ def insights_for(period: Period) -> Insights:
 def insights_csv(insights: Insights) -> str:
     """The page's figures as CSV: one row per figure, plain numbers (milliseconds, not seconds)."""
     out = io.StringIO()
+    out.write("\ufeff")  # a byte-order mark: spreadsheets then read lock names as UTF-8
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["section", "item", "value"])
     writer.writerow(["period", "first day", insights.first_day.isoformat()])

@@ -12,7 +12,8 @@ from checkin.clock import property_today, property_zone, utc_now
 from checkin.extensions import db
 from checkin.locks import LockUnreachable
 from checkin.models import Booking, CheckIn, FunnelEvent, LockCode, Room
-from checkin.services.insights import Step
+from checkin.services.insights import Step, record_pin_failure
+from checkin.services.property_setup import save_lock
 from conftest import Guest
 from guest_driver import PARKING
 
@@ -105,6 +106,7 @@ def test_the_owner_sees_how_many_guests_got_stuck_on_parking_last_week(app, demo
     assert download.status_code == 200
     assert download.headers["Content-Type"].startswith("text/csv")
     assert download.headers["Content-Disposition"].startswith("attachment; filename=")
+    assert download.get_data().startswith("\ufeffsection,item,value".encode())  # UTF-8 for spreadsheets
     rows = csv_rows(download)
     assert ["stopped at", "Parking", "2"] in rows
     assert ["reached", "Parking", "4"] in rows
@@ -167,6 +169,17 @@ def test_waits_at_confirm_almost_ready_pin_failures_and_the_contact_page(app, de
     assert [
         "PIN failures", "Room 1 door: The lock is offline: its gateway cannot reach it (TTLock error -3036).", "1"
     ] in rows
+
+
+def test_a_failure_reason_never_runs_as_a_spreadsheet_formula(app, demo, owner):
+    with app.app_context():
+        save_lock("=Shed door", 3003, False)
+        record_pin_failure("=Shed door (3003) is offline: its gateway cannot reach it (TTLock error -3036).")
+        record_pin_failure("The TTLock account made too many API calls in a short time; wait a while.")
+    html = owner.client.get("/owner/insights?period=today").get_data(as_text=True)
+    assert "<td>No single lock</td><td class=\"reason\">The TTLock account made too many API calls" in html
+    rows = csv_rows(owner.client.get("/owner/insights.csv?period=today"))
+    assert ["PIN failures", "'=Shed door: The lock is offline: its gateway cannot reach it (TTLock error -3036).", "1"] in rows
 
 
 def test_median_and_95th_percentile_of_the_wait(app, owner):
