@@ -21,6 +21,8 @@ def count_step(step: Step, check_in: CheckIn | None = None, wait_ms: int | None 
     """Count the guest's step, once. With `check_in`, only if it is this browser's check-in (a room
     link opened on another device later is no step of the flow); Confirm reads the stay from it."""
     current = session.get(SESSION_KEY)
+    if current is None and step != Step.FIND_BOOKING:
+        return  # every later step belongs to a guest who found their booking
     if check_in is not None and check_in.public_id != current:
         return
     counted = session.get(COUNTED_KEY, [])

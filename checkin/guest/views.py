@@ -68,11 +68,11 @@ def after_confirm_url(check_in: CheckIn) -> str:
 
 
 @bp.route("/", methods=["GET", "POST"])
-@counts_as(Step.FIND_BOOKING)
 def find_booking():
     form = FindBookingForm()
     if not form.validate_on_submit():
         return render_template("guest/find_booking.html", form=form)
+    count_step(Step.FIND_BOOKING)  # a search, not a visit: monitors and robots only visit
     blocked = lookup_blocked(form.reference.data, request.remote_addr)
     if blocked is not None:
         page = render_template("guest/too_many_tries.html", blocked=blocked)

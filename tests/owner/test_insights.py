@@ -82,8 +82,10 @@ def test_the_owner_sees_how_many_guests_got_stuck_on_parking_last_week(app, demo
     stuck_on_details = Guest(app.test_client())
     assert stuck_on_details.find_booking(*guests[4]).status_code == 302
     assert stuck_on_details.client.get("/details").status_code == 200
-    # Someone who never found a booking, and a guest who stopped at parking eight days ago.
-    assert Guest(app.test_client()).client.get("/").status_code == 200
+    # Someone who never found their booking, a visit without a search (a monitor, say), and a
+    # guest who stopped at parking eight days ago.
+    assert Guest(app.test_client()).find_booking("59999", "Nobody").status_code == 200
+    assert Guest(app.test_client()).client.get("/contact").status_code == 200
     with app.app_context():
         eight_days_ago = utc_now() - timedelta(days=8)
     add_event(app, Step.PARKING, eight_days_ago)
@@ -100,6 +102,7 @@ def test_the_owner_sees_how_many_guests_got_stuck_on_parking_last_week(app, demo
         "room": ("2", "—"),
     }
     assert 'aria-current="page">Last 7 days' in html
+    assert "Needed the contact page: <strong>0</strong>" in html
     assert "Guests reaching each step of check-in" in html and "Parking: 4 reached, 2 stopped here." in html
 
     download = owner.client.get("/owner/insights.csv?period=7d")
