@@ -298,3 +298,26 @@ class AlertOutbox(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)  # never holds a secret
+
+
+class FunnelEvent(db.Model):
+    """One anonymous step of some guest's check-in, for the owner's insights.
+
+    No guest, booking, check-in or client address is stored, so these rows outlive the guest-data
+    purge: only what happened and when, plus the few measures the insights page shows.
+    """
+
+    __tablename__ = "funnel_events"
+    # The insights page reads one period at a time; this index keeps that a range scan.
+    __table_args__ = (Index("funnel_events_by_time", "occurred_at", "step"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    step: Mapped[str] = mapped_column(String(20))  # a checkin.services.insights.Step
+    # Confirm only: how long the guest waited for the answer, and whether they confirmed before
+    # the stay's check-in time.
+    wait_ms: Mapped[int | None]
+    before_arrival: Mapped[bool | None]
+    # A PIN that could not be made: the lock concerned (None when no single lock was) and why.
+    lock_name: Mapped[str | None] = mapped_column(String(80))
+    reason: Mapped[str | None] = mapped_column(String(200))

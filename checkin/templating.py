@@ -8,7 +8,7 @@ from datetime import date, datetime
 from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_datetime_format
 from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale
 from markupsafe import Markup
@@ -25,6 +25,7 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(long_date)
     app.add_template_filter(short_date)
     app.add_template_filter(number)
+    app.add_template_filter(percent)
     app.add_template_filter(digits_only)
     app.add_template_filter(word_list)
     app.add_template_filter(ltr)
@@ -59,6 +60,11 @@ def short_date(day: date) -> str:
 def number(value) -> str:
     """'10,000', '10 000' (fr), '10.000' (de)."""
     return format_decimal(value, locale=_locale())
+
+
+def percent(share: float) -> str:
+    """0.75 -> '75%', '75 %' (fr, de)."""
+    return format_percent(share, locale=_locale())
 
 
 def word_list(words: list[str]) -> str:

@@ -22,10 +22,12 @@ from ..models import CheckIn, PinState
 from ..security import requesting_client
 from ..services import check_ins
 from ..services.alerts import alert_guest_needs_help
+from ..services.insights import Step
 from ..services.lookup_limits import look_up_booking
 from ..stays import check_in_opens_on, stay_problem, stay_window
 from .blueprint import BROWSER_KEY, LAST_SEEN_KEY, SESSION_KEY, bp
 from .forms import ConfirmForm, DetailsForm, FindBookingForm, ParkingForm, RetryPinForm
+from .funnel import count_step, counts_as
 
 BOOKING_NOT_FOUND = _l(
     "We can't find a booking with that reference and surname. "
@@ -122,6 +124,7 @@ def find_booking():
     form = FindBookingForm()
     if not form.validate_on_submit():
         return render_template("guest/find_booking.html", form=form)
+    count_step(Step.FIND_BOOKING)  # a search, not a visit: monitors and robots only visit
     lookup = look_up_booking(form.reference.data, form.surname.data, requesting_client())
     if lookup.blocked is not None:
         page = render_template("guest/too_many_tries.html", blocked=lookup.blocked)
@@ -145,6 +148,7 @@ def find_booking():
 
 
 @bp.route("/details", methods=["GET", "POST"])
+@counts_as(Step.DETAILS)
 @answers_open
 def details():
     form = DetailsForm(obj=g.check_in)
@@ -155,6 +159,7 @@ def details():
 
 
 @bp.route("/parking", methods=["GET", "POST"])
+@counts_as(Step.PARKING)
 @answers_open
 def parking():
     if not g.check_in.details_given:
@@ -167,6 +172,7 @@ def parking():
 
 
 @bp.route("/review")
+@counts_as(Step.REVIEW)
 @answers_open
 def review():
     if not g.check_in.details_given:
@@ -182,15 +188,18 @@ def review():
 def confirm():
     if not (ConfirmForm().validate_on_submit() and g.check_in.details_given and g.check_in.parking_answered):
         return redirect(url_for("guest.review"))
+    started = time.monotonic()
     if not check_ins.confirm_check_in(g.check_in, session.get(BROWSER_KEY, "")):
         # Another browser confirmed first: this one holds only a lookup, not the stay.
         _forget_check_in()
         return redirect(url_for("guest.find_booking"))
     check_ins.wait_for_pin(g.check_in, float(current_app.config["CONFIRM_WAIT_SECONDS"]))
+    count_step(Step.CONFIRM, g.check_in, wait_ms=round((time.monotonic() - started) * 1000))
     return redirect(after_confirm_url(g.check_in))
 
 
 @bp.route("/almost-ready")
+@counts_as(Step.ALMOST_READY)
 @check_in_required
 def almost_ready():
     if g.check_in.confirmed_at is None:
@@ -205,6 +214,7 @@ def almost_ready():
 
 
 @bp.route("/contact")
+@counts_as(Step.CONTACT)
 def contact():
     check_in = _session_check_in()
     alert_guest_needs_help(check_in)  # once per check-in; a visitor without one is not news
@@ -237,6 +247,7 @@ def room(token: str):
         abort(410)
     if not check_ins.room_link_is_current(check_in):
         abort(410)  # its PIN was revoked or remade: a new PIN comes with a new link
+    count_step(Step.ROOM, check_in)
     response = current_app.make_response(
         render_template(
             "guest/room.html",

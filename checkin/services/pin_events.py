@@ -1,8 +1,9 @@
 """What the app does when the PIN work announces something: the audit trail records every event,
-and a PIN that could not be made alerts the owner."""
+and a PIN that could not be made alerts the owner and counts in the owner's insights."""
 from ..pins.events import pin_event, pin_failed, pin_move_failed
 from .alerts import alert_owner
 from .audit import record_pin_event
+from .insights import record_pin_failure
 
 
 def listen() -> None:
@@ -10,6 +11,7 @@ def listen() -> None:
     pin_event.connect(_record_in_audit_trail)
     pin_failed.connect(_alert_owner_of_failure)
     pin_move_failed.connect(_alert_owner_of_failed_move)
+    pin_failed.connect(_count_in_insights)
 
 
 def _record_in_audit_trail(action, *, booking_reference, check_in_id, detail) -> None:
@@ -33,3 +35,7 @@ def _alert_owner_of_failed_move(action, *, booking_reference, reason, move_key) 
         "retry it, and tell the guest their new PIN.",
         dedupe_key=f"pin-move-failed:{move_key}"[:120],
     )
+
+
+def _count_in_insights(action, *, booking_reference, reason, job_id) -> None:
+    record_pin_failure(reason)
