@@ -28,6 +28,11 @@ BOOKING_NOT_FOUND = _l(
     "We can't find a booking with that reference and surname. "
     "Check both against your booking confirmation."
 )
+# Said to every miss, so it tells nothing about which references exist.
+BOOKING_MAY_BE_ON_ITS_WAY = _l(
+    "If you booked in the last few hours, your booking may not have reached us yet: "
+    "try again a little later, or contact us and we will help."
+)
 
 
 def check_in_required(view):
@@ -67,6 +72,8 @@ def after_confirm_url(check_in: CheckIn) -> str:
 @bp.route("/", methods=["GET", "POST"])
 def find_booking():
     form = FindBookingForm()
+    if bookings.phone_digits_accepted():
+        form.accept_phone_digits()
     if not form.validate_on_submit():
         return render_template("guest/find_booking.html", form=form)
     blocked = lookup_blocked(form.reference.data, request.remote_addr)
@@ -76,7 +83,8 @@ def find_booking():
     booking = bookings.find_booking(form.reference.data, form.surname.data)
     record_lookup(form.reference.data, request.remote_addr, found=booking is not None)
     if booking is None:
-        return render_template("guest/find_booking.html", form=form, not_found=BOOKING_NOT_FOUND)
+        return render_template("guest/find_booking.html", form=form, not_found=BOOKING_NOT_FOUND,
+                               may_be_on_its_way=BOOKING_MAY_BE_ON_ITS_WAY)
     problem = stay_problem(booking)
     if problem is not None:
         opens_on = check_in_opens_on(booking)

@@ -26,7 +26,7 @@ from wtforms.validators import (
 
 from ..extensions import db
 from ..models import Booking, Lock, Room
-from ..services.bookings import normalize_reference
+from ..services.bookings import REFERENCE_PATTERN, normalize_reference
 
 
 def _strip(value):
@@ -60,8 +60,8 @@ class BookingForm(FlaskForm):
         self.room_id.choices = [(room.id, room.name) for room in db.session.scalars(select(Room).order_by(Room.name))]
 
     def validate_reference(self, field):
-        if not re.fullmatch("[0-9]{4,12}", field.data):
-            raise ValidationError("A booking reference is 4 to 12 digits, like 40321.")
+        if not re.fullmatch(REFERENCE_PATTERN, field.data):
+            raise ValidationError("A booking reference is 4 to 20 letters and digits, like 40321 or HMZ4HZCAP8.")
         if db.session.scalar(select(Booking.id).where(Booking.reference == field.data)) is not None:
             raise ValidationError(f"Booking {field.data} already exists: find it in the list to change it.")
 

@@ -51,8 +51,8 @@ def test_add_a_booking(app, client, owner, demo):
     assert bookings(app)["5001"] == ("Newcomer", "Room 2", "2026-12-01", "2026-12-03")
     again = owner.post("/owner/bookings/new", form, token_from="/owner/bookings/new")
     assert b"Booking 5001 already exists" in again.data
-    wrong = owner.post("/owner/bookings/new", {**form, "reference": "12ab", "check_out_date": "2026-11-30"})
-    assert b"4 to 12 digits" in wrong.data and b"must be after the arrival date" in wrong.data
+    wrong = owner.post("/owner/bookings/new", {**form, "reference": "12/ab", "check_out_date": "2026-11-30"})
+    assert b"4 to 20 letters and digits" in wrong.data and b"must be after the arrival date" in wrong.data
 
 
 def test_edit_a_booking_warns_when_its_pin_no_longer_fits(app, client, owner, checked_in):

@@ -1,0 +1,59 @@
+"""Guests find their booking with the reference their platform gave them, typed loosely."""
+import pytest
+
+from checkin.extensions import db
+from checkin.models import Booking, BookingSource, Room
+
+
+def add_booking(app, reference, surname, platform_reference=None, phone_last4=None, source=BookingSource.OWNER,
+                room="Room 1"):
+    with app.app_context():
+        today_booking = db.session.scalar(db.select(Booking).where(Booking.reference == "40321"))
+        room_id = db.session.scalar(db.select(Room.id).where(Room.name == room))
+        db.session.add(Booking(
+            reference=reference, platform_reference=platform_reference, surname=surname, phone_last4=phone_last4,
+            source=source, room_id=room_id, check_in_date=today_booking.check_in_date,
+            check_out_date=today_booking.check_out_date,
+        ))
+        db.session.commit()
+
+
+@pytest.mark.parametrize(("stored", "typed"), [
+    ("HMZ4HZCAP8", "hmz4 hzcap8"),
+    ("HMZ4HZCAP8", "HMZ4HZCAP8"),
+    ("HA1A2B3C", "ha-1a2b3c"),
+    ("HA1A2B3C", "HA\u20111A2B3C"),  # a non-breaking hyphen, as phones paste it
+    ("4012345678", "4012 345 678"),
+])
+def test_platform_references_are_found_however_the_guest_types_them(app, guest, demo, stored, typed):
+    add_booking(app, stored, "Rivera")
+    assert guest.find_booking(typed, "rivera").headers["Location"] == "/details"
+
+
+def test_any_trailing_part_of_a_two_word_surname_finds_the_booking(app, client, demo):
+    from conftest import Guest
+
+    add_booking(app, "HMZ4HZCAP8", "García Márquez")
+    for answer in ("García Márquez", "garcia marquez", "Márquez"):
+        assert Guest(app.test_client()).find_booking("HMZ4HZCAP8", answer).status_code == 302, answer
+    for answer in ("García", "Ana García Márquez", "arquez"):
+        assert Guest(app.test_client()).find_booking("HMZ4HZCAP8", answer).status_code == 200, answer
+
+
+def test_the_hint_says_where_each_platform_shows_the_reference(client, demo):
+    page = client.get("/").get_data(as_text=True)
+    assert "Airbnb: the confirmation code" in page and "Booking.com: the booking number" in page
+    assert 'inputmode="numeric"' not in page
+
+
+def test_the_hint_is_translated(client, demo):
+    page = client.get("/?lang=fr", follow_redirects=True).get_data(as_text=True)
+    assert "Airbnb : le code de confirmation" in page
+
+
+def test_an_unknown_reference_says_the_booking_may_not_have_reached_us_and_how_to_reach_the_owner(app, guest, demo):
+    unknown = guest.find_booking("ZZZ999ZZZ", "Rivera").get_data(as_text=True)
+    wrong_surname = guest.find_booking("40321", "Rivera").get_data(as_text=True)
+    for page in (unknown, wrong_surname):  # the same words: nothing says which references exist
+        assert "may not have reached us yet" in page
+        assert 'href="tel:+442079460000"' in page
