@@ -17,6 +17,7 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -75,12 +76,24 @@ class EditBookingForm(BookingForm):
 
 
 class ImportForm(FlaskForm):
-    csv_file = FileField("Bookings file (CSV)", validators=[FileRequired("Choose a CSV file to import.")])
+    csv_file = FileField("Bookings file (CSV, .xlsx or .xls)", validators=[FileRequired("Choose a file to import.")])
+    file_format = SelectField("Kind of file", default="auto")
+    date_order = SelectField("Dates in the file", default="")
     submit = SubmitField("Preview the import")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.file_format.choices = [("auto", "Tell from the header row"), ("airbnb", "Airbnb reservations export"),
+                                    ("booking.com", "Booking.com reservations export"), ("checkin", "Our own CSV")]
+        self.date_order.choices = [("", "Tell from the file"), ("dmy", "Day first: 31/12/2026"),
+                                   ("mdy", "Month first: 12/31/2026")]
 
 
 class ApplyImportForm(FlaskForm):
-    csv_text = HiddenField(validators=[DataRequired()])
+    file_data = HiddenField(validators=[DataRequired()])
+    file_name = HiddenField(validators=[DataRequired(), Length(max=255)])
+    file_format = HiddenField(validators=[AnyOf(["auto", "airbnb", "booking.com", "checkin"])])
+    date_order = HiddenField(validators=[AnyOf(["", "dmy", "mdy"])])
     fingerprint = HiddenField(validators=[DataRequired()])
     submit = SubmitField("Apply these changes")
 

@@ -1,0 +1,76 @@
+"""Made-up exports shaped like the platforms' own: Airbnb's reservations CSV (in the host's
+language), Booking.com's reservations export (.xls, .xlsx) and the calendars' .ics feeds.
+Every guest is invented; phone numbers are in the +44 20 7946 0xxx drama range."""
+import csv
+import io
+from datetime import date
+
+AIRBNB_HEADERS = {
+    "en": ["Confirmation code", "Status", "Guest name", "Contact", "# of adults", "# of children", "# of infants",
+           "Start date", "End date", "# of nights", "Booked", "Listing", "Earnings"],
+    "fr": ["Code de confirmation", "Statut", "Nom du voyageur", "Contact", "Nombre d'adultes", "Nombre d'enfants",
+           "Nombre de bébés", "Date de début", "Date de fin", "Nombre de nuits", "Réservé", "Annonce", "Revenus"],
+    "de": ["Bestätigungscode", "Status", "Name des Gastes", "Kontakt", "Anzahl der Erwachsenen",
+           "Anzahl der Kinder", "Anzahl der Kleinkinder", "Startdatum", "Enddatum", "Anzahl der Nächte", "Gebucht",
+           "Inserat", "Einnahmen"],
+}
+BOOKING_COM_HEADER = ["Book number", "Booked by", "Guest name(s)", "Check-in", "Check-out", "Booked on", "Status",
+                      "Rooms", "People", "Adults", "Children", "Children's ages", "Price", "Commission %",
+                      "Commission amount", "Payment status", "Payment method", "Remarks", "Booker group",
+                      "Booker country", "Travel purpose", "Device", "Unit type", "Duration (nights)",
+                      "Cancellation date", "Address", "Phone number"]
+
+
+def airbnb_row(code, status, guest, start: date, end: date, listing, date_format="%m/%d/%Y", nights=None):
+    nights = (end - start).days if nights is None else nights
+    return [code, status, guest, "+44 20 7946 0" + code[-3:].translate(str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "12345678901234567890123456")),
+            "2", "0", "0", start.strftime(date_format), end.strftime(date_format), str(nights),
+            "2026-01-15", listing, "€312.00"]
+
+
+def airbnb_csv(rows, language="en", delimiter=",", encoding="utf-8") -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, delimiter=delimiter)
+    writer.writerow(AIRBNB_HEADERS[language])
+    writer.writerows(rows)
+    return out.getvalue().encode(encoding)
+
+
+def booking_com_row(number, booked_by, guests, start: date, end: date, status, unit_type, rooms=1, phone="+44 20 7946 0555"):
+    return [number, booked_by, guests, start, end, date(2026, 1, 20), status, rooms, 2, 2, 0, "", "240 EUR", "15%",
+            "36 EUR", "by_guest", "", "Late arrival", "", "gb", "Leisure", "Mobile", unit_type, (end - start).days,
+            "", "", phone]
+
+
+def booking_com_xlsx(rows) -> bytes:
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    sheet.append(BOOKING_COM_HEADER)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()
+
+
+def booking_com_xls(rows) -> bytes:
+    import xlwt
+
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("Reservations")
+    date_style = xlwt.easyxf(num_format_str="YYYY-MM-DD")
+    for column, title in enumerate(BOOKING_COM_HEADER):
+        sheet.write(0, column, title)
+    for line, row in enumerate(rows, start=1):
+        for column, value in enumerate(row):
+            if isinstance(value, date):
+                sheet.write(line, column, value, date_style)
+            elif isinstance(value, str) and value.isdigit() and column == 0:
+                sheet.write(line, column, int(value))  # Booking.com's book number is a number cell
+            else:
+                sheet.write(line, column, value)
+    out = io.BytesIO()
+    workbook.save(out)
+    return out.getvalue()

@@ -1,0 +1,53 @@
+"""The owner's side of platform bookings: a spreadsheet previewed and applied, platform room
+names, bookings that need a room or a surname, calendars and their blocks."""
+import io
+import re
+from datetime import timedelta
+
+import pytest
+
+from booking_exports import booking_com_row, booking_com_xlsx
+from checkin.clock import property_today
+from checkin.extensions import db
+from checkin.models import Booking
+from checkin.services.room_names import map_room_name
+from conftest import csrf_token
+
+
+@pytest.fixture
+def today(app):
+    with app.app_context():
+        return property_today()
+
+
+@pytest.fixture
+def mapped(app, demo):
+    with app.app_context():
+        map_room_name("Double Room", ["Room 1", "Room 2"])
+        map_room_name("Twin Room", ["Room 2"])
+
+
+def stored(app, reference):
+    with app.app_context():
+        booking = db.session.scalar(db.select(Booking).where(Booking.reference == reference))
+        return None if booking is None else {"room": booking.room.name if booking.room else None,
+                                             "surname": booking.surname, "waits_for": booking.source_room_name}
+
+
+def test_the_dashboard_previews_a_spreadsheet_then_applies_it(app, client, owner, mapped, today):
+    start = today + timedelta(days=20)
+    rows = [booking_com_row("4012345678", "Fictional, Priya", "Priya Fictional", start, start + timedelta(days=2),
+                            "ok", "Double Room"),
+            booking_com_row("40!", "Madeup, Olu", "Olu Madeup", start, start + timedelta(days=1), "ok", "Twin Room")]
+    page = client.get("/owner/bookings/import")
+    data = {"csrf_token": csrf_token(page), "file_format": "auto", "date_order": "",
+            "csv_file": (io.BytesIO(booking_com_xlsx(rows)), "Check-in.xlsx")}
+    preview = client.post("/owner/bookings/import", data=data, content_type="multipart/form-data")
+    text = preview.get_data(as_text=True)
+    assert "Booking.com reservations export" in text and "1 to add, 0 to update, 0 to cancel, 0 unchanged." in text
+    assert "Line 3: Book number &#39;40!&#39; must be 4 to 20 letters and digits" in text
+    assert stored(app, "4012345678") is None
+    fields = dict(re.findall(r'name="(\w+)" type="hidden" value="([^"]*)"', text))
+    response = client.post("/owner/bookings/import/apply", data=fields)
+    assert response.headers["Location"] == "/owner/bookings"
+    assert stored(app, "4012345678")["room"] == "Room 1"
