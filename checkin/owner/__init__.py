@@ -1,7 +1,7 @@
 """The owner's pages: today's guests and their PINs, bookings, rooms and locks, audit, parking."""
 from flask import Flask
 
-from . import auth, booking_views, cli, property_views, views  # noqa: F401  (routes register on bp)
+from . import auth, booking_views, cli, platform_views, property_views, views  # noqa: F401  (routes register on bp)
 from .blueprint import bp
 
 

@@ -12,6 +12,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
@@ -127,3 +128,24 @@ class RoomForm(FlaskForm):
         super().__init__(*args, **kwargs)
         locks = db.session.scalars(select(Lock).order_by(Lock.name))
         self.lock_ttlock_id.choices = [(0, "No lock yet")] + [(lock.ttlock_id, lock.name) for lock in locks]
+
+
+class RoomNameForm(FlaskForm):
+    """A platform's name for rooms (an Airbnb listing title, a Booking.com unit type) and its rooms."""
+
+    source_name = StringField(
+        "Name on the platform", filters=[_strip],
+        validators=[DataRequired("Enter the listing title or unit type, as the platform writes it."),
+                    Length(max=200, message="Enter at most 200 characters.")],
+    )
+    room_ids = SelectMultipleField("Rooms it stands for", coerce=int,
+                                   validators=[DataRequired("Choose at least one room.")])
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._rooms = {room.id: room for room in db.session.scalars(select(Room).order_by(Room.name))}
+        self.room_ids.choices = [(room.id, room.name) for room in self._rooms.values()]
+
+    def chosen_rooms(self) -> list[Room]:
+        return [self._rooms[room_id] for room_id in self.room_ids.data]

@@ -9,7 +9,7 @@ import pytest
 from booking_exports import booking_com_row, booking_com_xlsx
 from checkin.clock import property_today
 from checkin.extensions import db
-from checkin.models import Booking
+from checkin.models import Booking, Room
 from checkin.services.room_names import map_room_name
 from conftest import csrf_token
 
@@ -51,3 +51,31 @@ def test_the_dashboard_previews_a_spreadsheet_then_applies_it(app, client, owner
     response = client.post("/owner/bookings/import/apply", data=fields)
     assert response.headers["Location"] == "/owner/bookings"
     assert stored(app, "4012345678")["room"] == "Room 1"
+
+
+def test_the_owner_maps_a_name_and_moves_a_waiting_booking(app, client, owner, demo, today):
+    with app.app_context():
+        db.session.add(Booking(reference="4011111111", platform_reference="4011111111", surname="Alpha",
+                               source="booking.com", source_room_name="Garden Suite",
+                               check_in_date=today + timedelta(days=3), check_out_date=today + timedelta(days=5)))
+        db.session.add(Booking(reference="4022222222", platform_reference="4022222222", surname="Beta",
+                               source="booking.com", source_room_name="Attic",
+                               check_in_date=today + timedelta(days=3), check_out_date=today + timedelta(days=5)))
+        db.session.commit()
+        room_ids = {room.name: room.id for room in db.session.scalars(db.select(Room))}
+    dashboard = client.get("/owner/").get_data(as_text=True)
+    assert "2 booking matter(s) to sort out" in dashboard and "2 need a room" in dashboard
+    page = client.get("/owner/to-sort-out").get_data(as_text=True)
+    assert "Needs a room (2)" in page and "Garden Suite" in page
+
+    owner.post("/owner/room-names", {"source_name": "Garden Suite", "room_ids": [room_ids["Room 2"]]},
+               token_from="/owner/room-names")
+    assert stored(app, "4011111111")["room"] == "Room 2"
+    assert "garden suite" in client.get("/owner/room-names").get_data(as_text=True)
+
+    owner.post("/owner/bookings/4022222222/room", {"room_id": room_ids["Room 2"]}, token_from="/owner/to-sort-out")
+    assert stored(app, "4022222222")["room"] is None  # Room 2 is taken those nights
+    response = owner.post("/owner/bookings/4022222222/room", {"room_id": room_ids["Room 1"]},
+                          token_from="/owner/to-sort-out")
+    assert response.headers["Location"] == "/owner/to-sort-out"
+    assert stored(app, "4022222222")["room"] == "Room 1"
