@@ -7,7 +7,7 @@ from flask.cli import with_appcontext
 
 from .database import upgrade_database
 from .pins import sweep_codes, take_over_abandoned_jobs
-from .platform_cli import map_room
+from .platform_cli import add_calendar_command, map_room, sync_calendars_command
 from .services.booking_files import UnreadableFile
 from .services.booking_formats import DATE_ORDERS, FORMATS, FileRefused
 from .services.booking_import import import_bookings
@@ -16,7 +16,8 @@ from .services.property_setup import SetupError, save_lock, save_room
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, add_lock, add_room, import_bookings_command, map_room, demo, jobs, sweep):
+    for command in (init_db, add_lock, add_room, import_bookings_command, map_room, add_calendar_command,
+                    sync_calendars_command, demo, jobs, sweep):
         app.cli.add_command(command)
 
 

@@ -72,6 +72,11 @@ class DefaultConfig:
     # How many proxies (nginx: 1) stand in front of the app and set X-Forwarded-For/-Proto.
     PROXY_COUNT = 0
 
+    # Rooms' calendars on the platforms (flask sync-calendars, run by the maintenance timer).
+    CALENDAR_SYNC_MINUTES = 15  # a calendar read more recently is skipped
+    CALENDAR_TIMEOUT_SECONDS = 20.0  # to connect, and between bytes of the answer
+    CALENDAR_ALERT_AFTER_FAILURES = 3  # failed reads in a row before the owner is alerted
+
     PIN_JOB_THREADS = 4
     # A running job stamps its row this often; one silent for PIN_JOB_STALE_SECONDS is dead.
     PIN_JOB_HEARTBEAT_SECONDS = 5.0

@@ -74,3 +74,57 @@ def booking_com_xls(rows) -> bytes:
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def ics(*events: str, name="Listing") -> bytes:
+    """A calendar feed as the platforms serve it: CRLF lines, long lines folded at 75 octets."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Example Platform//Hosting Calendar 1.0//EN",
+             "CALSCALE:GREGORIAN", f"X-WR-CALNAME:{name}"]
+    for event in events:
+        lines += event.strip("\n").split("\n")
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(_fold(line) for line in lines) + "\r\n").encode()
+
+
+def _fold(line: str) -> str:
+    folded, data = [], line.encode()
+    while len(data) > 75:
+        cut = 75 if not folded else 74
+        while data[cut] & 0xC0 == 0x80:  # never inside a UTF-8 character
+            cut -= 1
+        folded.append(data[:cut].decode())
+        data = data[cut:]
+    folded.append(data.decode())
+    return "\r\n ".join(folded)
+
+
+def airbnb_event(uid, start: date, end: date, code, phone_last4, link="https://www.airbnb.com/hosting/reservations/details/{code}"):
+    return f"""BEGIN:VEVENT
+DTSTAMP:20260101T120000Z
+DTSTART;VALUE=DATE:{start:%Y%m%d}
+DTEND;VALUE=DATE:{end:%Y%m%d}
+SUMMARY:Reserved
+UID:{uid}
+DESCRIPTION:Reservation URL: {link.format(code=code)}\\nPhone Number (Last 4 Digits): {phone_last4}
+END:VEVENT"""
+
+
+def airbnb_block(uid, start: date, end: date):
+    return f"""BEGIN:VEVENT
+DTSTAMP:20260101T120000Z
+DTSTART;VALUE=DATE:{start:%Y%m%d}
+DTEND;VALUE=DATE:{end:%Y%m%d}
+SUMMARY:Airbnb (Not available)
+UID:{uid}
+END:VEVENT"""
+
+
+def booking_com_event(uid, start: date, nights: int, summary="Booked"):
+    """Booking.com gives only the room and the dates; this one has a DURATION instead of a DTEND."""
+    return f"""BEGIN:VEVENT
+DTSTAMP:20260101T120000Z
+DTSTART;VALUE=DATE:{start:%Y%m%d}
+DURATION:P{nights}D
+SUMMARY:{summary}
+UID:{uid}
+END:VEVENT"""

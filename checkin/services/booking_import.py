@@ -118,6 +118,15 @@ def _apply(row: IncomingBooking, report: ImportReport, to_cancel: list[Booking])
             elif booking is not None:
                 report.changes.append(_change("unchanged", row, booking, reference))
             continue
+        if booking is None and platform:
+            booking = _calendar_booking_for(row, room_name)
+            if booking is not None:  # the same stay, already in from a calendar without its code
+                booking.reference, booking.platform_reference, booking.source = reference, row.reference, row.source
+                booking.surname = booking.surname or row.surname
+                booking.source_room_name = room_name
+                db.session.flush()
+                report.changes.append(_change("updated", row, booking, reference))
+                continue
         if booking is None:
             booking = Booking(reference=reference, platform_reference=row.reference if platform else None,
                               surname=row.surname, source=row.source, check_in_date=row.check_in_date,
@@ -141,6 +150,17 @@ def _apply(row: IncomingBooking, report: ImportReport, to_cancel: list[Booking])
             if booking not in to_cancel:
                 to_cancel.append(booking)
                 report.changes.append(_change("cancelled", row, booking, booking.reference))
+
+
+def _calendar_booking_for(row: IncomingBooking, room_name: str) -> Booking | None:
+    """A booking a calendar made without the platform's code, for a room this name stands for,
+    on the same dates."""
+    rooms = [room.id for room in rooms_for_name(room_name)]
+    return db.session.scalar(select(Booking).where(
+        Booking.source == BookingSource.CALENDAR, Booking.platform_reference.is_(None),
+        Booking.cancelled_at.is_(None), Booking.room_id.in_(rooms),
+        Booking.check_in_date == row.check_in_date, Booking.check_out_date == row.check_out_date,
+    ).order_by(Booking.id))
 
 
 def _update(booking: Booking, row: IncomingBooking, room_name: str, platform: bool) -> bool:

@@ -56,7 +56,10 @@ def confirm_missing_stay_cancelled(booking: Booking) -> None:
 
 
 def keep_missing_stay(booking: Booking) -> None:
-    """The owner says the stay gone from its calendar still stands: its code may be made again."""
+    """The owner says the stay gone from its calendar still stands: its code may be made again,
+    and the calendar no longer governs it (it would go missing again at the next read)."""
     booking.missing_from_calendar_at = None
+    booking.calendar_id = None
+    booking.calendar_uid = None
     db.session.commit()
     record_event(AuditAction.BOOKING_EDITED, booking.reference, "Kept although gone from its calendar")

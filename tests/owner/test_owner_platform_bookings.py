@@ -79,3 +79,33 @@ def test_the_owner_maps_a_name_and_moves_a_waiting_booking(app, client, owner, d
                           token_from="/owner/to-sort-out")
     assert response.headers["Location"] == "/owner/to-sort-out"
     assert stored(app, "4022222222")["room"] == "Room 1"
+
+
+def test_the_owner_confirms_or_keeps_a_stay_gone_from_its_calendar(app, client, owner, demo, today):
+    from checkin.clock import utc_now
+    from checkin.models import Calendar, CalendarBlock
+
+    with app.app_context():
+        room = db.session.scalar(db.select(Room).where(Room.name == "Room 1"))
+        calendar = Calendar(room_id=room.id, url="https://www.airbnb.com/calendar/ical/1.ics?s=secret-token")
+        db.session.add(calendar)
+        db.session.flush()
+        for reference in ("HMAAAA1111", "HMBBBB2222"):
+            db.session.add(Booking(reference=reference, platform_reference=reference, surname="", phone_last4="0123",
+                                   source="airbnb", room_id=room.id, calendar_id=calendar.id, calendar_uid=reference,
+                                   missing_from_calendar_at=utc_now(), check_in_date=today + timedelta(days=9),
+                                   check_out_date=today + timedelta(days=10)))
+        db.session.add(CalendarBlock(calendar_id=calendar.id, summary="Airbnb (Not available)",
+                                     start_date=today + timedelta(days=20), end_date=today + timedelta(days=22)))
+        db.session.commit()
+    page = client.get("/owner/to-sort-out").get_data(as_text=True)
+    assert "Cancelled on the calendar? (2)" in page and "Airbnb (Not available)" in page
+    assert "secret-token" not in page
+
+    owner.post("/owner/bookings/HMAAAA1111/calendar-cancellation", token_from="/owner/to-sort-out")
+    owner.post("/owner/bookings/HMBBBB2222/calendar-keep", token_from="/owner/to-sort-out")
+    with app.app_context():
+        cancelled = db.session.scalar(db.select(Booking).where(Booking.reference == "HMAAAA1111"))
+        kept = db.session.scalar(db.select(Booking).where(Booking.reference == "HMBBBB2222"))
+        assert cancelled.cancelled_at is not None
+        assert (kept.cancelled_at, kept.missing_from_calendar_at, kept.calendar_id) == (None, None, None)
