@@ -57,3 +57,38 @@ def test_an_unknown_reference_says_the_booking_may_not_have_reached_us_and_how_t
     for page in (unknown, wrong_surname):  # the same words: nothing says which references exist
         assert "may not have reached us yet" in page
         assert 'href="tel:+442079460000"' in page
+
+
+def test_the_phone_digits_label_shows_only_when_some_booking_has_no_surname(app, client, demo):
+    assert "Surname (as on the booking)" in client.get("/").get_data(as_text=True)
+    add_booking(app, "HMZ4HZCAP8", "", phone_last4="0123", source=BookingSource.AIRBNB)
+    assert "Surname (or the last 4 digits of your phone number)" in client.get("/").get_data(as_text=True)
+    french = client.get("/?lang=fr", follow_redirects=True).get_data(as_text=True)
+    assert "Nom de famille (ou les 4 derniers chiffres de votre numéro de téléphone)" in french
+
+
+def test_phone_digits_find_only_the_booking_they_belong_to(app, demo):
+    from conftest import Guest
+
+    add_booking(app, "HMZ4HZCAP8", "", phone_last4="0123", source=BookingSource.AIRBNB)
+    assert Guest(app.test_client()).find_booking("HMZ4HZCAP8", "01 23").status_code == 302
+    assert Guest(app.test_client()).find_booking("HMZ4HZCAP8", "0124").status_code == 200
+    assert Guest(app.test_client()).find_booking("40321", "0123").status_code == 200  # not a surname of 40321
+    # A booking with neither surname nor phone can be found by nobody, whatever is typed.
+    add_booking(app, "CAL1A2B3C4D5E", "", source=BookingSource.CALENDAR, room="Room 2")
+    assert Guest(app.test_client()).find_booking("CAL1A2B3C4D5E", "").status_code == 200
+    assert Guest(app.test_client()).find_booking("CAL1A2B3C4D5E", " ").status_code == 200
+
+
+def test_a_multi_room_booking_checks_in_one_room_after_the_other(app, cloud, demo):
+    from conftest import Guest
+
+    add_booking(app, "4012345678", "Fictional", platform_reference="4012345678", source=BookingSource.BOOKING_COM)
+    add_booking(app, "4012345678R2", "Fictional", platform_reference="4012345678", source=BookingSource.BOOKING_COM,
+                room="Room 2")
+    first = Guest(app.test_client())
+    assert first.check_in("4012345678", "Fictional").status_code == 302
+    second = Guest(app.test_client())
+    assert second.find_booking("4012 345 678", "fictional").headers["Location"] == "/details"
+    page = second.client.get("/details").get_data(as_text=True)
+    assert "4012345678R2" in page and "Room 2" in page

@@ -43,7 +43,8 @@ def edit_booking(reference: str):
     if not form.validate_on_submit():
         return render_template("owner/booking_form.html", form=form, booking=booking)
     pin_outdated = owner_actions.edit_booking(booking, form.surname.data, form.room_id.data,
-                                              form.check_in_date.data, form.check_out_date.data)
+                                              form.check_in_date.data, form.check_out_date.data,
+                                              platform_reference=form.platform_reference.data)
     flash(f"Booking {booking.reference} saved.", "success")
     if pin_outdated:
         flash("The guest's PIN was made for the old room or dates. Revoke it, then Retry to make a new one, "

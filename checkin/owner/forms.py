@@ -74,6 +74,15 @@ class BookingForm(FlaskForm):
 
 class EditBookingForm(BookingForm):
     reference = None
+    # A calendar gives some stays without the code the guest holds: the owner adds it here.
+    platform_reference = StringField(
+        "Reference the guest holds (Airbnb code, Booking.com number)",
+        filters=[_strip, lambda value: normalize_reference(value) if value else None],
+    )
+
+    def validate_platform_reference(self, field):
+        if field.data and not re.fullmatch(REFERENCE_PATTERN, field.data):
+            raise ValidationError("A booking reference is 4 to 20 letters and digits, like 4012345678 or HMZ4HZCAP8.")
 
 
 class ImportForm(FlaskForm):

@@ -85,9 +85,11 @@ def add_booking(reference: str, surname: str, room_id: int, check_in_date: date,
     return booking
 
 
-def edit_booking(booking: Booking, surname: str, room_id: int, check_in_date: date, check_out_date: date) -> bool:
+def edit_booking(booking: Booking, surname: str, room_id: int, check_in_date: date, check_out_date: date,
+                 platform_reference: str | None) -> bool:
     """Change a booking; True if its live PIN was made for the old room or dates and must be remade."""
-    wanted = {"surname": surname, "room_id": room_id, "check_in_date": check_in_date, "check_out_date": check_out_date}
+    wanted = {"surname": surname, "room_id": room_id, "check_in_date": check_in_date, "check_out_date": check_out_date,
+              "platform_reference": platform_reference}
     changed = sorted(key for key, value in wanted.items() if getattr(booking, key) != value)
     for key in changed:
         setattr(booking, key, wanted[key])
@@ -95,7 +97,7 @@ def edit_booking(booking: Booking, surname: str, room_id: int, check_in_date: da
     if changed:
         record_event(AuditAction.BOOKING_EDITED, booking.reference, "Changed " + ", ".join(changed).replace("_", " "))
     live_pin = booking.check_in is not None and booking.check_in.pin_state in (PinState.PENDING, PinState.READY)
-    return live_pin and bool(set(changed) - {"surname"})
+    return live_pin and bool(set(changed) - {"surname", "platform_reference"})
 
 
 def _audit_lock_errors(reference: str, action, target) -> None:

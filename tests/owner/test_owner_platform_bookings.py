@@ -109,3 +109,22 @@ def test_the_owner_confirms_or_keeps_a_stay_gone_from_its_calendar(app, client, 
         kept = db.session.scalar(db.select(Booking).where(Booking.reference == "HMBBBB2222"))
         assert cancelled.cancelled_at is not None
         assert (kept.cancelled_at, kept.missing_from_calendar_at, kept.calendar_id) == (None, None, None)
+
+
+def test_the_owner_gives_a_calendar_booking_its_surname_and_reference(app, client, owner, demo, today):
+    from conftest import Guest
+
+    with app.app_context():
+        room = db.session.scalar(db.select(Room).where(Room.name == "Room 2"))
+        db.session.add(Booking(reference="CAL1A2B3C4D5E", surname="", source="calendar", room_id=room.id,
+                               check_in_date=today + timedelta(days=30), check_out_date=today + timedelta(days=31)))
+        db.session.commit()
+        room_id = room.id
+    assert "Needs guest's surname (1)" in client.get("/owner/to-sort-out").get_data(as_text=True)
+    form = {"surname": "Fictional", "room_id": room_id, "check_in_date": (today + timedelta(days=30)).isoformat(),
+            "check_out_date": (today + timedelta(days=31)).isoformat(), "platform_reference": "4012 345 678"}
+    response = owner.post("/owner/bookings/CAL1A2B3C4D5E/edit", form, token_from="/owner/bookings/CAL1A2B3C4D5E/edit")
+    assert response.status_code == 302
+    assert "Needs guest" not in client.get("/owner/to-sort-out").get_data(as_text=True)
+    app.config["EARLY_CHECK_IN_DAYS"] = 30
+    assert Guest(app.test_client()).find_booking("4012345678", "Fictional").headers["Location"] == "/details"
