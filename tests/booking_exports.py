@@ -13,6 +13,13 @@ AIRBNB_HEADERS = {
     "de": ["Bestätigungscode", "Status", "Name des Gastes", "Kontakt", "Anzahl der Erwachsenen",
            "Anzahl der Kinder", "Anzahl der Kleinkinder", "Startdatum", "Enddatum", "Anzahl der Nächte", "Gebucht",
            "Inserat", "Einnahmen"],
+    "es": ["Código de confirmación", "Estado", "Nombre del huésped", "Contacto", "N.º de adultos", "N.º de niños",
+           "N.º de bebés", "Fecha de inicio", "Fecha de finalización", "N.º de noches", "Reservado", "Anuncio",
+           "Ganancias"],
+    "it": ["Codice di conferma", "Stato", "Nome dell'ospite", "Contatto", "N. di adulti", "N. di bambini",
+           "N. di neonati", "Data di inizio", "Data di fine", "N. di notti", "Prenotato", "Annuncio", "Guadagni"],
+    "pt": ["Código de confirmação", "Status", "Nome do hóspede", "Contato", "Nº de adultos", "Nº de crianças",
+           "Nº de bebês", "Data de início", "Data de término", "Nº de noites", "Reservado", "Anúncio", "Ganhos"],
 }
 BOOKING_COM_HEADER = ["Book number", "Booked by", "Guest name(s)", "Check-in", "Check-out", "Booked on", "Status",
                       "Rooms", "People", "Adults", "Children", "Children's ages", "Price", "Commission %",

@@ -176,3 +176,25 @@ def test_a_cancelled_row_removes_the_live_code(app, runner, cloud, mapped, tmp_p
         assert booking.cancelled_at is not None and booking.check_in.pin_state == "revoked"
         assert all(code.removed_at is not None for code in booking.check_in.lock_codes)
 
+
+
+@pytest.mark.parametrize(("language", "confirmed", "cancelled", "encoding", "delimiter"), [
+    ("de", "Bestätigt", "Vom Gast storniert", "utf-16", "\t"),  # Excel's "Unicode text"
+    ("es", "Confirmada", "Cancelada por el huésped", "utf-8-sig", ","),
+    ("it", "Confermata", "Cancellata dall'ospite", "cp1252", ";"),
+    ("pt", "Confirmada", "Cancelada pelo hóspede", "utf-8", ","),
+])
+def test_airbnb_exports_in_other_languages(app, runner, mapped, tmp_path, today, language, confirmed, cancelled,
+                                           encoding, delimiter):
+    start = today + timedelta(days=40)
+    rows = [
+        airbnb_row("HMZ4HZCAP8", confirmed, "Ana García Márquez", start, start + timedelta(days=3),
+                   "Cosy double near the park", date_format="%Y-%m-%d"),
+        airbnb_row("HMB2KQ7TXA", cancelled, "Tom Example", start, start + timedelta(days=2),
+                   "Cosy double near the park", date_format="%Y-%m-%d"),
+    ]
+    data = airbnb_csv(rows, language=language, delimiter=delimiter, encoding=encoding)
+    result = runner.invoke(args=["import-bookings", write(tmp_path, "export.csv", data)])
+    assert result.exit_code == 0, result.output
+    assert "(airbnb): 1 added, 0 updated, 0 cancelled, 0 unchanged." in result.output
+    assert stored(app, "HMZ4HZCAP8")["surname"] == "García Márquez"

@@ -199,3 +199,21 @@ def test_the_parser_takes_both_airbnb_link_shapes_and_escaped_text():
     assert [(e.code, e.phone_last4, e.is_block) for e in events] == [
         ("HMAAAA1111", "1111", False), ("HMBBBB2222", "2222", False), (None, None, True)]
     assert events[2].summary == "Blocked, owner's stay"
+
+
+def test_the_airbnb_export_completes_a_calendar_booking_with_the_same_code(app, runner, calendars, feeds, today,
+                                                                          tmp_path):
+    from booking_exports import airbnb_csv, airbnb_row
+
+    feeds.answers[AIRBNB_PATH] = (200, airbnb_feed(today))
+    feeds.answers[BOOKING_PATH] = (200, ics())
+    runner.invoke(args=["sync-calendars"])
+    start = today + timedelta(days=10)
+    path = tmp_path / "reservations.csv"
+    path.write_bytes(airbnb_csv([airbnb_row("HMZ4HZCAP8", "Confirmed", "Ana García Márquez", start,
+                                            start + timedelta(days=3), "Cosy double near the park")]))
+    result = runner.invoke(args=["import-bookings", str(path)])
+    assert "0 added, 1 updated" in result.output, result.output
+    stay = booking(app, reference="HMZ4HZCAP8")
+    # The listing is not mapped yet: the booking keeps the calendar's room rather than losing it.
+    assert (stay.surname, stay.phone_last4, stay.room_id is not None) == ("García Márquez", "0123", True)

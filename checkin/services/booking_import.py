@@ -175,8 +175,9 @@ def _update(booking: Booking, row: IncomingBooking, room_name: str, platform: bo
     for key in changed:
         setattr(booking, key, wanted[key])
     if not platform or changed or booking.room is None:
+        # No free room for new dates keeps the room it has (its guest may hold a code for it).
         room = _room_for(row, room_name, booking)
-        if room is not None and room is not booking.room or (room is None and platform and changed):
+        if room is not None and room is not booking.room:
             booking.room = room
             changed.append("room")
     return bool(changed)
