@@ -46,7 +46,8 @@ def sync_calendars_command(force):
     for report in sync_calendars(force=force):
         if report.error:
             failed = True
-            click.echo(f"{report.calendar}: not read, nothing changed: {report.error}", err=True)
+            alerted = " The owner was alerted." if report.alerted else ""
+            click.echo(f"{report.calendar}: not read, nothing changed: {report.error}{alerted}", err=True)
             continue
         click.echo(f"{report.calendar}: {len(report.added)} added, {len(report.updated)} updated, "
                    f"{len(report.missing)} gone from the calendar (to confirm), {report.blocks} closed period(s).")

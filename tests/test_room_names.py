@@ -5,7 +5,7 @@ from datetime import timedelta
 from booking_exports import booking_com_row, booking_com_xlsx
 from checkin.clock import property_today
 from checkin.extensions import db
-from checkin.models import Booking, Room
+from checkin.models import Booking
 
 
 def room_of(app, reference):

@@ -4,7 +4,7 @@ import unicodedata
 
 from sqlalchemy import exists, or_, select
 
-from ..clock import utc_now
+from ..clock import property_today, utc_now
 from ..extensions import db
 from ..models import AuditAction, Booking
 from ..pins import revoke_pin
@@ -38,8 +38,11 @@ def accepted_surnames(surname: str) -> list[str]:
 
 
 def phone_digits_accepted() -> bool:
-    """Whether some booking can be found with the last 4 digits of a phone instead of a surname."""
-    return bool(db.session.scalar(select(exists().where(Booking.phone_last4.is_not(None), Booking.surname == ""))))
+    """Whether a stay not yet over can be found only with the last 4 digits of a phone (a calendar
+    gave no surname): then page 1 says the second field takes them."""
+    return bool(db.session.scalar(select(exists().where(
+        Booking.phone_last4.is_not(None), Booking.surname == "", Booking.cancelled_at.is_(None),
+        Booking.check_out_date >= property_today()))))
 
 
 def find_booking(reference: str, answer: str) -> Booking | None:
