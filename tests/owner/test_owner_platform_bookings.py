@@ -128,3 +128,34 @@ def test_the_owner_gives_a_calendar_booking_its_surname_and_reference(app, clien
     assert "Needs guest" not in client.get("/owner/to-sort-out").get_data(as_text=True)
     app.config["EARLY_CHECK_IN_DAYS"] = 30
     assert Guest(app.test_client()).find_booking("4012345678", "Fictional").headers["Location"] == "/details"
+
+
+def test_the_preview_asks_for_the_date_order_when_the_file_cannot_settle_it(app, client, owner, demo):
+    from booking_exports import airbnb_csv
+
+    rows = [["HMK7PX2VNQ", "Confirmed", "Ana Test", "", "2", "0", "0", "05/06/2031", "05/08/2031", "", "",
+             "Room 1", ""]]
+
+    def preview(date_order):
+        page = client.get("/owner/bookings/import")
+        data = {"csrf_token": csrf_token(page), "file_format": "auto", "date_order": date_order,
+                "csv_file": (io.BytesIO(airbnb_csv(rows)), "reservations.csv")}
+        return client.post("/owner/bookings/import", data=data, content_type="multipart/form-data").get_data(as_text=True)
+
+    assert "could be day/month or month/day: choose which under" in preview("")
+    assert "2031-06-05 to 2031-08-05" in preview("dmy")
+    assert "2031-05-06 to 2031-05-08" in preview("mdy")
+
+
+def test_reimporting_keeps_the_surname_the_owner_corrected(app, runner, owner, mapped, today, tmp_path):
+    start = today + timedelta(days=20)
+    path = tmp_path / "export.xlsx"
+    path.write_bytes(booking_com_xlsx([booking_com_row("4012345678", "", "Priya Fictional-Smith", start,
+                                                       start + timedelta(days=2), "ok", "Twin Room")]))
+    runner.invoke(args=["import-bookings", str(path)])
+    assert stored(app, "4012345678")["surname"] == "Fictional-Smith"
+    with app.app_context():
+        db.session.scalar(db.select(Booking).where(Booking.reference == "4012345678")).surname = "Fictional Smith"
+        db.session.commit()
+    assert "1 unchanged" in runner.invoke(args=["import-bookings", str(path)]).output
+    assert stored(app, "4012345678")["surname"] == "Fictional Smith"
