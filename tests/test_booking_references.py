@@ -92,3 +92,23 @@ def test_a_multi_room_booking_checks_in_one_room_after_the_other(app, cloud, dem
     assert second.find_booking("4012 345 678", "fictional").headers["Location"] == "/details"
     page = second.client.get("/details").get_data(as_text=True)
     assert "4012345678R2" in page and "Room 2" in page
+
+
+def test_a_stay_gone_from_its_calendar_mid_check_in_starts_no_pin(app, guest, demo):
+    from checkin.clock import utc_now
+
+    assert guest.find_booking().status_code == 302
+    with app.app_context():
+        db.session.scalar(db.select(Booking).where(Booking.reference == "40321")).missing_from_calendar_at = utc_now()
+        db.session.commit()
+    page = guest.client.get("/details")
+    assert page.status_code == 200 and b"not quite ready for online check-in" in page.data
+    from conftest import csrf_token
+
+    token = csrf_token(guest.client.get("/"))  # the session's token, from a page that has a form
+    posted = guest.client.post("/details", data={"csrf_token": token, "full_name": "Alex Testington",
+                                                 "phone": "+44 20 7946 0123", "email": "alex@example.com"})
+    assert b"not quite ready for online check-in" in posted.data
+    with app.app_context():
+        check_in = db.session.scalar(db.select(Booking).where(Booking.reference == "40321")).check_in
+        assert (check_in.pin_state, check_in.full_name) == ("not_started", None)

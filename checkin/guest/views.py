@@ -49,12 +49,19 @@ def check_in_required(view):
 
 
 def answers_open(view):
-    """Pages 2-4 change answers: once confirmed, send the guest to where they stand."""
+    """Pages 2-4 and Confirm: once confirmed, send the guest to where they stand; while the stay
+    cannot be checked in (cancelled, or gone from its calendar since page 1), say so instead,
+    so no PIN is started for it."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
         if g.check_in.confirmed_at is not None:
             return redirect(after_confirm_url(g.check_in))
+        problem = stay_problem(g.check_in.booking)
+        if problem is not None:
+            booking = g.check_in.booking
+            return render_template("guest/stay_problem.html", problem=problem, booking=booking,
+                                   opens_on=check_in_opens_on(booking))
         return view(*args, **kwargs)
 
     return check_in_required(wrapped)
