@@ -198,3 +198,9 @@ def test_airbnb_exports_in_other_languages(app, runner, mapped, tmp_path, today,
     assert result.exit_code == 0, result.output
     assert "(airbnb): 1 added, 0 updated, 0 cancelled, 0 unchanged." in result.output
     assert stored(app, "HMZ4HZCAP8")["surname"] == "García Márquez"
+
+
+def test_a_format_asked_for_must_match_the_header(runner, demo, tmp_path, today):
+    rows = [airbnb_row("HMZ4HZCAP8", "Confirmed", "Ana Test", today, today + timedelta(days=1), "Room 1")]
+    result = runner.invoke(args=["import-bookings", write(tmp_path, "r.csv", airbnb_csv(rows)), "--format", "booking.com"])
+    assert result.exit_code != 0 and "not that of Booking.com's reservations export" in result.output

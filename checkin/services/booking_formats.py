@@ -129,7 +129,8 @@ def parse_file(table: Table, wanted_format: str = "auto", date_order: str | None
     elif detected != wanted_format:
         if wanted_format == "checkin":
             raise FileRefused(f"Line 1: the header must be exactly {','.join(CHECKIN_COLUMNS)}")
-        raise FileRefused(f"Line 1: the header row is not that of a {wanted_format} export.")
+        names = {"airbnb": "Airbnb's reservations export", "booking.com": "Booking.com's reservations export"}
+        raise FileRefused(f"Line 1: the header row is not that of {names[wanted_format]}.")
     if wanted_format == "checkin":
         return _parse_checkin(table)
     columns = AIRBNB_COLUMNS if wanted_format == "airbnb" else BOOKING_COM_COLUMNS
