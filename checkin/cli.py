@@ -1,5 +1,6 @@
 """The owner's commands: flask --app wsgi <command>."""
 import json
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -9,6 +10,9 @@ from .config import masked
 from .database import upgrade_database
 from .locks import LockCloudError
 from .pins import move_misplaced_codes, sweep_codes, take_over_abandoned_jobs
+from .platform_cli import add_calendar_command, map_room, sync_calendars_command
+from .services.booking_files import UnreadableFile
+from .services.booking_formats import DATE_ORDERS, FORMATS, FileRefused
 from .services.booking_import import import_bookings
 from .services.database_copy import CopyError, copy_database
 from .services.demo import load_demo_data
@@ -22,7 +26,8 @@ from .services.property_setup import SetupError, save_lock, save_room
 
 
 def init_app(app: Flask) -> None:
-    for command in (init_db, add_lock, add_room, import_bookings_command, demo, jobs, sweep, config, copy_db,
+    for command in (init_db, add_lock, add_room, import_bookings_command, map_room, add_calendar_command,
+                    sync_calendars_command, demo, jobs, sweep, config, copy_db,
                     purge_guest_data_command, export_guest_data_command, delete_guest_data_command):
         app.cli.add_command(command)
 
@@ -72,16 +77,31 @@ def add_room(name, ttlock_id, floor, directions, wifi_name, wifi_password):
 
 @click.command("import-bookings")
 @with_appcontext
-@click.argument("csv_file", type=click.File("r", encoding="utf-8-sig"))
-def import_bookings_command(csv_file):
-    """Import bookings from CSV: booking_ref,surname,room,check_in,check_out (ISO dates)."""
-    report = import_bookings(csv_file)
-    if report.errors:
-        for error in report.errors:
-            click.echo(error, err=True)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--format", "file_format", type=click.Choice(["auto", *FORMATS]), default="auto", show_default=True,
+              help="Which export the file is; auto tells by its header row.")
+@click.option("--dry-run", is_flag=True, help="Only list what would be added, changed and cancelled.")
+@click.option("--date-order", type=click.Choice(DATE_ORDERS),
+              help="For dates like 05/06/2026 the file cannot settle: dmy (day first) or mdy (month first).")
+def import_bookings_command(path, file_format, dry_run, date_order):
+    """Import bookings: Airbnb's reservations export (CSV, any language), Booking.com's reservations
+    export (.xls, .xlsx or CSV) or our own CSV (booking_ref,surname,room,check_in,check_out)."""
+    try:
+        report = import_bookings(Path(path).read_bytes(), Path(path).name, file_format, date_order, dry_run=dry_run)
+    except (UnreadableFile, FileRefused) as refusal:
+        raise click.ClickException(f"Nothing was imported. {refusal}") from None
+    verb = {"added": "add", "updated": "update", "cancelled": "cancel", "unchanged": "no change"}
+    for change in report.changes:
+        if dry_run or change.kind != "unchanged":
+            click.echo(f"  {verb[change.kind] if dry_run else change.kind:9} {change.reference:12} {change.surname}, "
+                       f"{change.room}, {change.check_in_date} to {change.check_out_date}")
+    for error in report.errors:
+        click.echo(error, err=True)
+    for note in report.notes:
+        click.echo(note, err=True)
+    if report.blocked:
         raise click.ClickException("Nothing was imported: fix the lines above and run it again.")
-    click.echo(f"Imported: {report.added} added, {report.updated} updated, {report.unchanged} unchanged.")
-
+    click.echo(f"{'Dry run, nothing written' if dry_run else 'Imported'} ({report.format}): {report.summary()}.")
 
 @click.command("demo")
 @with_appcontext

@@ -129,6 +129,11 @@ class Settings(BaseSettings):
     # Days after check-out until a guest's name, phone, e-mail and car are erased (the purge).
     RETAIN_GUEST_DATA_DAYS: Annotated[int, Field(ge=1)] = Field(30, examples=["30"])
 
+    # Rooms' calendars on the platforms (flask sync-calendars, run by the maintenance timer).
+    CALENDAR_SYNC_MINUTES: Annotated[int, Field(ge=1)] = Field(15, examples=["15"])  # a calendar read more recently is skipped
+    CALENDAR_TIMEOUT_SECONDS: PositiveSeconds = Field(20.0, examples=["20"])  # to connect, and between bytes
+    CALENDAR_ALERT_AFTER_FAILURES: Annotated[int, Field(ge=1)] = Field(3, examples=["3"])  # failed reads in a row
+
     PIN_JOB_THREADS: Annotated[int, Field(ge=1)] = Field(4, examples=["4"])
     PIN_JOB_HEARTBEAT_SECONDS: PositiveSeconds = Field(5.0, examples=["5"])
     PIN_JOB_STALE_SECONDS: Seconds = Field(30.0, examples=["30"])

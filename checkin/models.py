@@ -54,19 +54,84 @@ class Room(db.Model):
     lock: Mapped[Lock | None] = relationship()
 
 
+class BookingSource(enum.StrEnum):
+    """Where a booking came from."""
+
+    OWNER = "owner"  # typed in, or our own CSV
+    AIRBNB = "airbnb"
+    BOOKING_COM = "booking.com"
+    CALENDAR = "calendar"  # a calendar feed without a platform code (Booking.com, VRBO)
+
+
 class Booking(db.Model):
     __tablename__ = "bookings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # Unique per row; a multi-room booking's rooms after the first get "<code>R2", "<code>R3"...
     reference: Mapped[str] = mapped_column(String(20), unique=True)
-    surname: Mapped[str] = mapped_column(String(100))
-    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    # The code as the guest holds it (normalised), shared by a multi-room booking's rows.
+    platform_reference: Mapped[str | None] = mapped_column(String(20), index=True)
+    surname: Mapped[str] = mapped_column(String(100))  # "" when the source gave none
+    phone_last4: Mapped[str | None] = mapped_column(String(4))  # from an Airbnb calendar event
+    # None while the platform's room name maps to no room (the dashboard's "needs a room").
+    room_id: Mapped[int | None] = mapped_column(ForeignKey("rooms.id"))
+    source: Mapped[BookingSource] = mapped_column(String(16), default=BookingSource.OWNER,
+                                                  server_default=BookingSource.OWNER.value)
+    source_room_name: Mapped[str | None] = mapped_column(String(200))  # listing title or unit type
+    calendar_id: Mapped[int | None] = mapped_column(ForeignKey("calendars.id"))
+    calendar_uid: Mapped[str | None] = mapped_column(String(255), index=True)  # the event's UID
+    # A future stay gone from its calendar: no code is placed until the owner decides.
+    missing_from_calendar_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     check_in_date: Mapped[date]
     check_out_date: Mapped[date]
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    room: Mapped[Room] = relationship()
+    room: Mapped[Room | None] = relationship()
     check_in: Mapped["CheckIn | None"] = relationship(back_populates="booking")
+
+
+class RoomName(db.Model):
+    """A platform's name for rooms (an Airbnb listing title, a Booking.com unit type) and the
+    rooms it stands for: several rooms for a unit type sold as "any of these"."""
+
+    __tablename__ = "room_names"
+    __table_args__ = (UniqueConstraint("source_name", "room_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_name: Mapped[str] = mapped_column(String(200), index=True)  # as normalize_room_name gives it
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+
+    room: Mapped[Room] = relationship()
+
+
+class Calendar(db.Model):
+    """A room's iCalendar feed on a platform. The URL is a secret: logs show only its host."""
+
+    __tablename__ = "calendars"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id"))
+    url: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failures_in_row: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)  # never holds the URL
+
+    room: Mapped[Room] = relationship()
+
+
+class CalendarBlock(db.Model):
+    """Dates a calendar shows as closed ("Not available", "Blocked"): shown to the owner, never a booking."""
+
+    __tablename__ = "calendar_blocks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_id: Mapped[int] = mapped_column(ForeignKey("calendars.id"), index=True)
+    summary: Mapped[str] = mapped_column(String(200))
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+
+    calendar: Mapped[Calendar] = relationship()
 
 
 class PinState(enum.StrEnum):
@@ -240,6 +305,8 @@ class AuditAction(enum.StrEnum):
     ROOM_SAVED = "room_saved"
     LOOKUP_TRIES_CLEARED = "lookup_tries_cleared"
     OWNER_UNLOCKED = "owner_unlocked"
+    ROOM_NAME_MAPPED = "room_name_mapped"
+    CALENDAR_FAILED = "calendar_failed"
 
 
 AUDIT_LABELS = {
@@ -261,6 +328,8 @@ AUDIT_LABELS = {
     AuditAction.ROOM_SAVED: "Room saved",
     AuditAction.LOOKUP_TRIES_CLEARED: "Wrong-surname tries cleared",
     AuditAction.OWNER_UNLOCKED: "Failed sign-ins cleared",
+    AuditAction.ROOM_NAME_MAPPED: "Platform room name mapped",
+    AuditAction.CALENDAR_FAILED: "Calendar could not be read",
 }
 
 

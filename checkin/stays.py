@@ -12,6 +12,8 @@ class StayProblem(enum.StrEnum):
     CANCELLED = "cancelled"
     ENDED = "ended"
     TOO_EARLY = "too_early"
+    # The owner must act first: the booking has no room yet, or vanished from its calendar.
+    NOT_READY = "not_ready"
 
 
 def stay_window(booking: Booking) -> tuple[datetime, datetime]:
@@ -32,6 +34,8 @@ def stay_problem(booking: Booking) -> StayProblem | None:
     """Why this booking cannot be checked in right now, if it cannot."""
     if booking.cancelled_at is not None:
         return StayProblem.CANCELLED
+    if booking.room_id is None or booking.missing_from_calendar_at is not None:
+        return StayProblem.NOT_READY
     if utc_now() >= stay_window(booking)[1]:
         return StayProblem.ENDED
     if property_today() < check_in_opens_on(booking):

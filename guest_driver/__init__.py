@@ -33,7 +33,9 @@ TRANSLATIONS = Path(checkin.__file__).parent / "translations"
 
 # Labels and headings, as msgids in checkin/guest/forms.py and templates/guest/.
 REFERENCE = "Booking reference"
-SURNAME = "Surname (as on the booking)"
+# Page 1's second field is labelled one way or the other: the second while a booking can only
+# be found by phone digits (a calendar gave no surname). A label may list such alternatives.
+SURNAME = ("Surname (as on the booking)", "Surname (or the last 4 digits of your phone number)")
 FIND_MY_BOOKING = "Find my booking"
 FULL_NAME = "Full name"
 PHONE = "Phone"
@@ -44,12 +46,20 @@ NO_CAR = "I don't have a car"
 CONFIRM = "Confirm and get my door code"
 
 
+Label = str | tuple[str, ...]
+
+
+def alternatives(label: Label) -> tuple[str, ...]:
+    """The msgids a field's label may be, one of which the page shows."""
+    return (label,) if isinstance(label, str) else label
+
+
 @dataclass(frozen=True)
 class GuestPage:
     name: str
     path: str  # the room page's is a prefix: /room/<token>
     heading: str  # its <h1>; on the room page the PIN's heading, the <h1> greets the guest by name
-    fields: tuple[str, ...] = ()
+    fields: tuple[Label, ...] = ()
     buttons: tuple[str, ...] = ()
 
 

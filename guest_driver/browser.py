@@ -29,7 +29,9 @@ from guest_driver import (
     SURNAME,
     Answers,
     GuestPage,
+    Label,
     Wording,
+    alternatives,
 )
 
 ROOM_PAGE = re.compile(re.escape(ROOM.path) + r"[^/?#]+$")
@@ -105,8 +107,12 @@ class BrowserGuest:
         """The guest sees the page's heading, in the page's language."""
         expect(self.page.get_by_role("heading", name=self.words(guest_page.heading), exact=True)).to_be_visible()
 
-    def fill(self, label: str, value: str) -> None:
-        self.page.get_by_label(self.words(label), exact=True).fill(value)
+    def fill(self, label: Label, value: str) -> None:
+        fields = [self.page.get_by_label(self.words(text), exact=True) for text in alternatives(label)]
+        field = fields[0]
+        for other in fields[1:]:
+            field = field.or_(other)
+        field.fill(value)
 
     def press(self, button: str) -> None:
         """Press a form's button and wait for the next page to load (after any redirect)."""

@@ -32,7 +32,9 @@ from guest_driver import (
     SURNAME,
     Answers,
     GuestPage,
+    Label,
     Wording,
+    alternatives,
 )
 
 PIN = re.compile(r'<p class="pin"[^>]*>\s*([0-9]{4})\s*</p>')
@@ -115,7 +117,7 @@ def read_forms(html: str) -> PageForms:
     return reader.page
 
 
-def form_data(html: str, labelled: dict[str, str], button: str) -> tuple[str | None, dict[str, str]]:
+def form_data(html: str, labelled: dict[Label, str], button: str) -> tuple[str | None, dict[str, str]]:
     """(action, data) for pressing `button` after filling fields by label; all as msgids.
 
     The form's other fields (the CSRF token) keep their values, as in a browser.
@@ -125,10 +127,10 @@ def form_data(html: str, labelled: dict[str, str], button: str) -> tuple[str | N
     form = page.with_button(words(button))
     data = dict(form.fields)
     for label, value in labelled.items():
-        name = form.field_names.get(words(label))
-        if name is None:
-            raise GaveUp(f"no field labelled {words(label)!r}")
-        data[name] = value
+        names = [form.field_names[words(text)] for text in alternatives(label) if words(text) in form.field_names]
+        if not names:
+            raise GaveUp(f"no field labelled {' or '.join(map(repr, map(words, alternatives(label))))}")
+        data[names[0]] = value
     data[form.buttons[words(button)]] = words(button)
     return form.action, data
 
@@ -230,7 +232,7 @@ class HttpGuest:
 
     # Requests.
 
-    def fill_and_press(self, page: GuestPage, labelled: dict[str, str], button: str) -> None:
+    def fill_and_press(self, page: GuestPage, labelled: dict[Label, str], button: str) -> None:
         """On `page`, fill fields by label and press a button by label (msgids); follow to the next page."""
         self.expect(page)
         action, data = form_data(self.response.text, labelled, button)

@@ -96,7 +96,8 @@ FORBIDDEN = {
                       "checkin.guest", "checkin.owner", "checkin.api", "checkin.cli", "checkin.locks_cli"],
     "checkin.pins": ["checkin.services", "checkin.guest", "checkin.owner", "checkin.api", "checkin.cli",
                      "checkin.locks_cli"],
-    "checkin.services": ["checkin.guest", "checkin.owner", "checkin.api", "checkin.cli", "checkin.locks_cli"],
+    "checkin.services": ["checkin.guest", "checkin.owner", "checkin.api", "checkin.cli", "checkin.locks_cli",
+                         "checkin.platform_cli"],
     "checkin.models": ["checkin.services", "checkin.pins", "checkin.locks", "checkin.guest", "checkin.owner"],
     "checkin.stays": ["checkin.services", "checkin.pins", "checkin.locks", "checkin.guest", "checkin.owner"],
 }

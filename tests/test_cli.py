@@ -74,7 +74,7 @@ def test_import_bookings_then_reimport_updates_without_duplicates(app, runner, d
     )
     result = runner.invoke(args=["import-bookings", csv_path])
     assert result.exit_code == 0, result.output
-    assert "2 added, 0 updated, 0 unchanged" in result.output
+    assert "2 added, 0 updated, 0 cancelled, 0 unchanged" in result.output
     csv_path = write_csv(
         tmp_path,
         "booking_ref,surname,room,check_in,check_out\n"
@@ -82,7 +82,7 @@ def test_import_bookings_then_reimport_updates_without_duplicates(app, runner, d
         f"50002,Ng,Room 2,{day(today, 7)},{day(today, 8)}\n",
     )
     result = runner.invoke(args=["import-bookings", csv_path])
-    assert "0 added, 1 updated, 1 unchanged" in result.output
+    assert "0 added, 1 updated, 0 cancelled, 1 unchanged" in result.output
     with app.app_context():
         booking = db.session.scalar(db.select(Booking).where(Booking.reference == "50001"))
         assert (booking.room.name, booking.check_out_date.isoformat()) == ("Room 2", day(today, 10))
@@ -103,7 +103,7 @@ def test_import_reports_bad_rows_by_line_and_imports_nothing(app, runner, demo, 
     result = runner.invoke(args=["import-bookings", csv_path])
     assert result.exit_code != 0
     for expected in (
-        "Line 3: booking_ref 'ABC' must be 4 to 12 digits",
+        "Line 3: booking_ref 'ABC' must be 4 to 20 letters and digits",
         "Line 4: no room called 'Attic'",
         "Line 5: check_in and check_out must be dates",
         "Line 6: check_out must be after check_in",
@@ -118,7 +118,10 @@ def test_import_reports_bad_rows_by_line_and_imports_nothing(app, runner, demo, 
 def test_import_needs_the_documented_header(runner, demo, tmp_path):
     result = runner.invoke(args=["import-bookings", write_csv(tmp_path, "ref,name\n1,2\n")])
     assert result.exit_code != 0
-    assert "Line 1: the header must be exactly booking_ref,surname,room,check_in,check_out" in result.output
+    assert "Line 1: this is not a file the import knows" in result.output
+    assert "our own CSV with the header booking_ref,surname,room,check_in,check_out" in result.output
+    explicit = runner.invoke(args=["import-bookings", "--format", "checkin", write_csv(tmp_path, "ref,name\n1,2\n")])
+    assert "Line 1: the header must be exactly booking_ref,surname,room,check_in,check_out" in explicit.output
 
 
 def test_demo_reset_clears_the_demos_history_too(app, runner, guest):

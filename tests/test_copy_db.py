@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from alembic.migration import MigrationContext
+from conftest import Guest, make_app
+from databases import TEST_DATABASE_URL
 from sqlalchemy import create_engine, inspect, select
 from sqlalchemy.engine import make_url
 
@@ -19,8 +21,6 @@ from checkin.services.alerts import alert_owner
 from checkin.services.audit import record_event
 from checkin.services.demo import load_demo_data
 from checkin.services.owner_accounts import authenticate, save_owner
-from conftest import Guest, make_app
-from databases import TEST_DATABASE_URL
 
 pytestmark = pytest.mark.postgresql
 

@@ -6,17 +6,26 @@ from pathlib import Path
 
 import pytest
 import time_machine
+from conftest import Guest, codes_on
+from databases import on_postgresql
 from sqlalchemy import func, select
 
 from checkin.extensions import db
 from checkin.locks import LockUnreachable
-from checkin.models import AlertOutbox, AuditAction, AuditEvent, Booking, CheckIn, LockCode, PinState, RateLimitCounter
+from checkin.models import (
+    AlertOutbox,
+    AuditAction,
+    AuditEvent,
+    Booking,
+    CheckIn,
+    LockCode,
+    PinState,
+    RateLimitCounter,
+)
 from checkin.pins import revoke_pin
 from checkin.services.alerts import alert_guest_needs_help
 from checkin.services.audit import record_event
 from checkin.stays import stay_window
-from conftest import Guest, codes_on
-from databases import on_postgresql
 
 FRONT_DOOR, ROOM_1 = 1001, 2001
 CLIENT_ADDRESS = "203.0.113.77"

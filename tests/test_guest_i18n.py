@@ -134,19 +134,20 @@ def test_every_page_links_to_every_language_with_its_own_name(client):
 
 def test_form_errors_and_labels_in_the_guests_language(client, demo):
     client.set_cookie(LANGUAGE_COOKIE, "de")
-    response = Guest(client).find_booking(reference="AB-12", surname="")
+    response = Guest(client).find_booking(reference="AB/12", surname="")
     page = response.data.decode()
     assert '<h2 id="error-summary-title">Es gibt ein Problem</h2>' in page
-    assert 'id="reference-error">Die Buchungsnummer besteht nur aus Ziffern' in page
+    assert 'id="reference-error">Eine Buchungsnummer enthält nur Buchstaben, Ziffern und Bindestriche' in page
     assert '<a href="#surname">Geben Sie den Nachnamen ein' in page
     assert '<label for="reference">Buchungsnummer</label>' in page
     assert 'value="Buchung finden"' in page
-    assert 'inputmode="numeric"' in page and 'autocomplete="family-name"' in page
+    assert 'autocapitalize="characters"' in page and 'autocomplete="family-name"' in page
 
 
 def test_inputs_bring_up_the_right_keyboard_and_autofill(guest, demo):
     find = guest.client.get("/").data.decode()
-    assert re.search(r'<input [^>]*autocomplete="off"[^>]*id="reference"[^>]*inputmode="numeric"', find)
+    # Platform references have letters (HMZ4HZCAP8): the full keyboard, in capitals.
+    assert re.search(r'<input [^>]*autocapitalize="characters"[^>]*autocomplete="off"[^>]*id="reference"', find)
     assert re.search(r'<input [^>]*autocomplete="family-name"[^>]*id="surname"', find)
     guest.find_booking()
     details = guest.client.get("/details").data.decode()

@@ -36,12 +36,12 @@ def test_every_kind_of_miss_gets_the_same_message(guest, demo):
 
 
 def test_find_booking_field_errors_sit_beside_the_field(guest, demo):
-    response = guest.find_booking(reference="AB-12", surname="")
+    response = guest.find_booking(reference="AB/12", surname="")
     assert response.status_code == 200
-    assert b'id="reference-error">A booking reference has only digits' in response.data
+    assert b'id="reference-error">A booking reference has only letters, digits and hyphens' in response.data
     assert b'id="surname-error">Enter the surname' in response.data
     assert b'href="#reference"' in response.data  # the summary links to the field
-    assert b'value="AB-12"' in response.data
+    assert b'value="AB/12"' in response.data
 
 
 def test_cancelled_booking_gets_a_clear_page(guest, demo):

@@ -35,8 +35,13 @@ class FindBookingForm(FlaskForm):
     submit = SubmitField(_l("Find my booking"))
 
     def validate_reference(self, field):
-        if not re.fullmatch("[0-9 -]+", field.data):
-            raise ValidationError(_l("A booking reference has only digits, like 40321."))
+        # As the platforms write them (HMZ4HZCAP8, 4012345678, HA-1A2B3C), with any spaces added.
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9 \-‐‑–]*", field.data):
+            raise ValidationError(_l("A booking reference has only letters, digits and hyphens, like HMZ4HZCAP8."))
+
+    def accept_phone_digits(self):
+        """Where some bookings came without a surname, the same field takes the phone's last 4 digits."""
+        self.surname.label.text = _l("Surname (or the last 4 digits of your phone number)")
 
 
 class DetailsForm(FlaskForm):

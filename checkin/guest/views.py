@@ -20,7 +20,7 @@ from flask_babel import lazy_gettext as _l
 from ..clock import utc_now
 from ..models import CheckIn, PinState
 from ..security import requesting_client
-from ..services import check_ins
+from ..services import bookings, check_ins
 from ..services.alerts import alert_guest_needs_help
 from ..services.insights import Step
 from ..services.lookup_limits import look_up_booking
@@ -32,6 +32,11 @@ from .funnel import count_step, counts_as
 BOOKING_NOT_FOUND = _l(
     "We can't find a booking with that reference and surname. "
     "Check both against your booking confirmation."
+)
+# Said to every miss, so it tells nothing about which references exist.
+BOOKING_MAY_BE_ON_ITS_WAY = _l(
+    "If you booked in the last few hours, your booking may not have reached us yet: "
+    "try again a little later, or contact us and we will help."
 )
 
 
@@ -99,12 +104,19 @@ def check_in_required(view):
 
 
 def answers_open(view):
-    """Pages 2-4 change answers: once confirmed, send the guest to where they stand."""
+    """Pages 2-4 and Confirm: once confirmed, send the guest to where they stand; while the stay
+    cannot be checked in (cancelled, or gone from its calendar since page 1), say so instead,
+    so no PIN is started for it."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
         if g.check_in.confirmed_at is not None:
             return redirect(after_confirm_url(g.check_in))
+        problem = stay_problem(g.check_in.booking)
+        if problem is not None:
+            booking = g.check_in.booking
+            return render_template("guest/stay_problem.html", problem=problem, booking=booking,
+                                   opens_on=check_in_opens_on(booking))
         return view(*args, **kwargs)
 
     return check_in_required(wrapped)
@@ -122,6 +134,8 @@ def after_confirm_url(check_in: CheckIn) -> str:
 @bp.route("/", methods=["GET", "POST"])
 def find_booking():
     form = FindBookingForm()
+    if bookings.phone_digits_accepted():
+        form.accept_phone_digits()
     if not form.validate_on_submit():
         return render_template("guest/find_booking.html", form=form)
     count_step(Step.FIND_BOOKING)  # a search, not a visit: monitors and robots only visit
@@ -131,7 +145,8 @@ def find_booking():
         return page, 429, {"Retry-After": str(lookup.blocked.retry_after)}
     booking = lookup.booking
     if booking is None:
-        return render_template("guest/find_booking.html", form=form, not_found=BOOKING_NOT_FOUND)
+        return render_template("guest/find_booking.html", form=form, not_found=BOOKING_NOT_FOUND,
+                               may_be_on_its_way=BOOKING_MAY_BE_ON_ITS_WAY)
     problem = stay_problem(booking)
     if problem is not None:
         opens_on = check_in_opens_on(booking)

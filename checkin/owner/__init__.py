@@ -2,7 +2,15 @@
 insights."""
 from flask import Flask
 
-from . import auth, booking_views, cli, insights_views, property_views, views  # noqa: F401  (routes register on bp)
+from . import (  # noqa: F401  (routes register on bp)
+    auth,
+    booking_views,
+    cli,
+    insights_views,
+    platform_views,
+    property_views,
+    views,
+)
 from .blueprint import bp
 
 

@@ -12,11 +12,13 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     SubmitField,
     TextAreaField,
 )
 from wtforms.validators import (
+    AnyOf,
     DataRequired,
     InputRequired,
     Length,
@@ -26,7 +28,7 @@ from wtforms.validators import (
 
 from ..extensions import db
 from ..models import Booking, Lock, Room
-from ..services.bookings import normalize_reference
+from ..services.bookings import REFERENCE_PATTERN, normalize_reference
 
 
 def _strip(value):
@@ -60,8 +62,8 @@ class BookingForm(FlaskForm):
         self.room_id.choices = [(room.id, room.name) for room in db.session.scalars(select(Room).order_by(Room.name))]
 
     def validate_reference(self, field):
-        if not re.fullmatch("[0-9]{4,12}", field.data):
-            raise ValidationError("A booking reference is 4 to 12 digits, like 40321.")
+        if not re.fullmatch(REFERENCE_PATTERN, field.data):
+            raise ValidationError("A booking reference is 4 to 20 letters and digits, like 40321 or HMZ4HZCAP8.")
         if db.session.scalar(select(Booking.id).where(Booking.reference == field.data)) is not None:
             raise ValidationError(f"Booking {field.data} already exists: find it in the list to change it.")
 
@@ -72,15 +74,36 @@ class BookingForm(FlaskForm):
 
 class EditBookingForm(BookingForm):
     reference = None
+    # A calendar gives some stays without the code the guest holds: the owner adds it here.
+    platform_reference = StringField(
+        "Reference the guest holds (Airbnb code, Booking.com number)",
+        filters=[_strip, lambda value: normalize_reference(value) if value else None],
+    )
+
+    def validate_platform_reference(self, field):
+        if field.data and not re.fullmatch(REFERENCE_PATTERN, field.data):
+            raise ValidationError("A booking reference is 4 to 20 letters and digits, like 4012345678 or HMZ4HZCAP8.")
 
 
 class ImportForm(FlaskForm):
-    csv_file = FileField("Bookings file (CSV)", validators=[FileRequired("Choose a CSV file to import.")])
+    csv_file = FileField("Bookings file (CSV, .xlsx or .xls)", validators=[FileRequired("Choose a file to import.")])
+    file_format = SelectField("Kind of file", default="auto")
+    date_order = SelectField("Dates in the file", default="")
     submit = SubmitField("Preview the import")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.file_format.choices = [("auto", "Tell from the header row"), ("airbnb", "Airbnb reservations export"),
+                                    ("booking.com", "Booking.com reservations export"), ("checkin", "Our own CSV")]
+        self.date_order.choices = [("", "Tell from the file"), ("dmy", "Day first: 31/12/2026"),
+                                   ("mdy", "Month first: 12/31/2026")]
 
 
 class ApplyImportForm(FlaskForm):
-    csv_text = HiddenField(validators=[DataRequired()])
+    file_data = HiddenField(validators=[DataRequired()])
+    file_name = HiddenField(validators=[DataRequired(), Length(max=255)])
+    file_format = HiddenField(validators=[AnyOf(["auto", "airbnb", "booking.com", "checkin"])])
+    date_order = HiddenField(validators=[AnyOf(["", "dmy", "mdy"])])
     fingerprint = HiddenField(validators=[DataRequired()])
     submit = SubmitField("Apply these changes")
 
@@ -114,3 +137,24 @@ class RoomForm(FlaskForm):
         super().__init__(*args, **kwargs)
         locks = db.session.scalars(select(Lock).order_by(Lock.name))
         self.lock_ttlock_id.choices = [(0, "No lock yet")] + [(lock.ttlock_id, lock.name) for lock in locks]
+
+
+class RoomNameForm(FlaskForm):
+    """A platform's name for rooms (an Airbnb listing title, a Booking.com unit type) and its rooms."""
+
+    source_name = StringField(
+        "Name on the platform", filters=[_strip],
+        validators=[DataRequired("Enter the listing title or unit type, as the platform writes it."),
+                    Length(max=200, message="Enter at most 200 characters.")],
+    )
+    room_ids = SelectMultipleField("Rooms it stands for", coerce=int,
+                                   validators=[DataRequired("Choose at least one room.")])
+    submit = SubmitField("Save")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._rooms = {room.id: room for room in db.session.scalars(select(Room).order_by(Room.name))}
+        self.room_ids.choices = [(room.id, room.name) for room in self._rooms.values()]
+
+    def chosen_rooms(self) -> list[Room]:
+        return [self._rooms[room_id] for room_id in self.room_ids.data]

@@ -4,7 +4,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ..clock import property_today
 from ..locks import LockCloudError
 from ..models import AUDIT_LABELS
-from ..services import audit, lookup_limits, owner_actions, owner_dashboard
+from ..services import (
+    audit,
+    booking_inbox,
+    lookup_limits,
+    owner_actions,
+    owner_dashboard,
+)
 from ..services.alert_delivery import undelivered_alerts
 from ..services.owner_actions import ActionRefused
 from .auth import owner_required
@@ -15,7 +21,8 @@ from .blueprint import bp
 @owner_required
 def dashboard():
     overview = owner_dashboard.day_overview(property_today())
-    return render_template("owner/dashboard.html", overview=overview, undelivered=undelivered_alerts())
+    return render_template("owner/dashboard.html", overview=overview, undelivered=undelivered_alerts(),
+                           to_sort_out=booking_inbox.inbox())
 
 
 @bp.route("/bookings/<reference>")

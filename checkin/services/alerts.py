@@ -58,6 +58,18 @@ def alert_lock_problem(lock_name: str, problem: str) -> bool:
     )
 
 
+def alert_calendar_problem(streak_key: str, room_name: str, where: str, failures: int, problem: str) -> bool:
+    """A room's calendar failed several reads in a row: alert once per run of failures."""
+    return _enqueue(
+        f"calendar:{streak_key}",
+        f"Calendar not read: {room_name}",
+        f"The calendar of {room_name} ({where}) failed {failures} reads in a row: {problem} Bookings made or "
+        "cancelled on it since are not here yet. Check the calendar link on the platform and run "
+        "`flask --app wsgi sync-calendars`.",
+        None,
+    )
+
+
 def finish_sending(timeout: float = 30.0) -> None:
     """For a command that raised alerts: let this process's sender try them once, then stop it.
 

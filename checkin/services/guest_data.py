@@ -119,7 +119,8 @@ def export_guest_data(booking: Booking) -> dict:
         "booking": {
             "reference": booking.reference,
             "surname": booking.surname,
-            "room": booking.room.name,
+            "phone_last_4_digits": booking.phone_last4,
+            "room": booking.room.name if booking.room else None,
             "check_in_date": booking.check_in_date.isoformat(),
             "check_out_date": booking.check_out_date.isoformat(),
             "cancelled_at": _instant(booking.cancelled_at),
@@ -186,6 +187,7 @@ def _holds_guest_data():
     """Bookings (outer-joined with their check-in) that still hold something about the guest."""
     return or_(
         Booking.surname != "",
+        Booking.phone_last4.is_not(None),
         CheckIn.full_name != "",
         CheckIn.phone != "",
         CheckIn.email != "",
@@ -203,6 +205,7 @@ def _erase(bookings: list[Booking]) -> None:
     words = {booking.reference: _personal_words(booking) for booking in bookings}
     for booking in bookings:
         booking.surname = ""
+        booking.phone_last4 = None
         check_in = booking.check_in
         if check_in is not None:
             for name in ("full_name", "phone", "email", "car_registration"):

@@ -94,17 +94,19 @@ def add_booking(reference: str, surname: str, room_id: int, check_in_date: date,
     return booking
 
 
-def edit_booking(booking: Booking, surname: str, room_id: int, check_in_date: date, check_out_date: date) -> bool:
+def edit_booking(booking: Booking, surname: str, room_id: int, check_in_date: date, check_out_date: date,
+                 platform_reference: str | None) -> bool:
     """Change a booking; True if it has a live PIN that now moves with it (same PIN, the new
     room's lock, the new dates; an early check-out ends it). The lock work runs in the background."""
-    wanted = {"surname": surname, "room_id": room_id, "check_in_date": check_in_date, "check_out_date": check_out_date}
+    wanted = {"surname": surname, "room_id": room_id, "check_in_date": check_in_date, "check_out_date": check_out_date,
+              "platform_reference": platform_reference}
     changed = sorted(key for key, value in wanted.items() if getattr(booking, key) != value)
     for key in changed:
         setattr(booking, key, wanted[key])
     db.session.commit()
     if changed:
         record_event(AuditAction.BOOKING_EDITED, booking.reference, "Changed " + ", ".join(changed).replace("_", " "))
-    return bool(set(changed) - {"surname"}) and move_live_pin(booking)
+    return bool(set(changed) - {"surname", "platform_reference"}) and move_live_pin(booking)
 
 
 def _audit_lock_errors(reference: str, action, target) -> None:

@@ -6,6 +6,7 @@ import re
 from datetime import datetime, time, timedelta
 
 import pytest
+from conftest import Guest
 from sqlalchemy import delete, insert, select
 
 from checkin.clock import property_today, property_zone, utc_now
@@ -14,7 +15,6 @@ from checkin.locks import LockUnreachable
 from checkin.models import Booking, CheckIn, FunnelEvent, LockCode, Room
 from checkin.services.insights import Step, record_pin_failure
 from checkin.services.property_setup import save_lock
-from conftest import Guest
 from guest_driver import PARKING
 
 from .conftest import ROOM_1, Owner, wait_for_pin

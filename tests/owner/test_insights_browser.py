@@ -4,14 +4,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+
+# The live server and Chromium's path come from tests/browser; imported here, pytest uses them here too.
+from browser.conftest import CHROMIUM_ARGS, PAGE_TIMEOUT_MS, chromium_path, live_app  # noqa: F401
 from playwright.sync_api import expect, sync_playwright
 
 from checkin.extensions import db
 from checkin.services.insights import Step, record_pin_failure, record_step
 from checkin.services.owner_accounts import save_owner
-
-# The live server and Chromium's path come from tests/browser; imported here, pytest uses them here too.
-from browser.conftest import CHROMIUM_ARGS, PAGE_TIMEOUT_MS, chromium_path, live_app  # noqa: F401
 
 from .conftest import OWNER_EMAIL, OWNER_PASSWORD
 

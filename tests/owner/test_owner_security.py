@@ -1,6 +1,7 @@
 """The owner under attack: a stranger cannot lock the owner out, sign-in counting is one atomic
 step, signing out ends every session (copied cookies too), the owner clears a booking's
 wrong-surname tries, and the CSV import alone may send up to 10 MB."""
+import base64
 import io
 import threading
 
@@ -141,8 +142,9 @@ def test_the_csv_import_takes_up_to_10_mb_and_refuses_more(app, client, owner, d
     assert upload(2 * MB).status_code == 200  # read, and answered with what is wrong with it
     too_large = upload(11 * MB)
     apply = client.post("/owner/bookings/import/apply", data={
-        "csrf_token": csrf_token(client.get("/owner/bookings/import")), "csv_text": header + "\n" * (2 * MB),
-        "fingerprint": "not the preview's"})
+        "csrf_token": csrf_token(client.get("/owner/bookings/import")),
+        "file_data": base64.b64encode((header + "\n" * (2 * MB)).encode()).decode(), "file_name": "b.csv",
+        "file_format": "checkin", "date_order": "", "fingerprint": "not the preview's"})
 
     assert too_large.status_code == 413 and b"Too much to send" in too_large.data
     assert apply.status_code == 200  # a 2 MB preview posted back is read (and refused: it changed)
