@@ -4,7 +4,7 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .database import upgrade_database
-from .pins import sweep_codes, take_over_abandoned_jobs
+from .pins import resume_pin_jobs, sweep_codes
 from .services.booking_import import import_bookings
 from .services.demo import load_demo_data
 from .services.property_setup import SetupError, save_lock, save_room
@@ -92,12 +92,13 @@ def jobs():
 @jobs.command("resume")
 @with_appcontext
 def resume_jobs():
-    """Take up PIN jobs whose worker died (run it from a timer; safe at any time)."""
-    resumed = take_over_abandoned_jobs()
+    """Take up PIN jobs whose worker died, and those waiting for today's arrivals (run it from a
+    timer; safe at any time)."""
+    resumed = resume_pin_jobs()
     if resumed:
         # This process's pool runs them: wait so the command ends with the jobs done.
         current_app.extensions["pin_jobs"].shutdown(cancel_queued=False)
-    click.echo(f"Resumed {resumed} abandoned PIN job(s).")
+    click.echo(f"Resumed {resumed} PIN job(s).")
 
 
 @click.command("sweep")

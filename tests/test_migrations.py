@@ -19,7 +19,7 @@ from conftest import TEST_CONFIG
 FIXTURES = Path(__file__).with_name("fixtures")
 FIRST_VERSION = FIXTURES / "schema_first_version.sql"
 BEFORE_MIGRATIONS = FIXTURES / "schema_before_migrations.sql"
-HEAD = "0003"
+HEAD = "0006"
 
 # A property as the last version before migrations stored it. A database of an older version
 # gets the tables and columns it has; the rest is left out.

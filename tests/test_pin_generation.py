@@ -119,24 +119,24 @@ def test_room_lock_failing_once_is_retried_and_leaves_no_half_pin(app, guest, de
 
 
 def test_failing_twice_rolls_back_and_tells_the_owner(app, guest, demo, cloud, caplog):
-    cloud.failures[("add", ROOM_1)] = [LockUnreachable("The gateway for lock 2001 is offline.")] * 2
+    cloud.failures[("add", ROOM_1)] = [LockBusy("Could not reach the TTLock cloud.")] * 2
     guest.find_booking()
     guest.give_details()
     with caplog.at_level(logging.ERROR, logger="checkin.services.alerts"):
         check_in = wait_for_job(app)
     assert check_in.pin_state == PinState.FAILED
     assert check_in.pin_attempts == 2
-    assert check_in.pin_error == "The gateway for lock 2001 is offline."
+    assert check_in.pin_error == "Could not reach the TTLock cloud."
     assert codes_on(app, FRONT_DOOR) == codes_on(app, ROOM_1) == []
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).where(LockCode.removed_at.is_(None))) == 0
     (alert,) = [r for r in caplog.records if r.name == "checkin.services.alerts"]
-    assert "40321" in alert.getMessage() and "offline" in alert.getMessage()
+    assert "40321" in alert.getMessage() and "TTLock cloud" in alert.getMessage()
     assert check_in.pin not in alert.getMessage()
 
 
 def test_a_failed_pin_can_be_started_again(app, guest, demo, cloud):
-    cloud.failures[("add", FRONT_DOOR)] = [LockUnreachable("offline")] * 2
+    cloud.failures[("add", FRONT_DOOR)] = [LockBusy("cloud unreachable")] * 2
     guest.find_booking()
     guest.give_details()
     assert wait_for_job(app).pin_state == PinState.FAILED

@@ -130,7 +130,7 @@ def test_jobs_resume_command_takes_up_dead_jobs(app, runner, guest, demo, cloud)
     guest.find_booking()
     leave_job_dead_mid_flight(app, dead_process_identity())
     result = runner.invoke(args=["jobs", "resume"])
-    assert "Resumed 1 abandoned PIN job(s)." in result.output
+    assert "Resumed 1 PIN job(s)." in result.output
     with app.app_context():
         assert db.session.scalar(db.select(CheckIn.pin_state)) == PinState.READY
     assert len(codes_on(app, FRONT_DOOR)) == len(codes_on(app, ROOM_1)) == 1

@@ -55,6 +55,14 @@ class PasscodeOnLock:
 
 
 @dataclass(frozen=True)
+class IssuedBackupCode:
+    """A code the lock checks by itself, with no gateway (TTLock's "random" period passcode)."""
+
+    passcode_id: int
+    code: str
+
+
+@dataclass(frozen=True)
 class LockInfo:
     """A lock as the account sees it; the offset is only known from a lock's detail."""
 
@@ -81,6 +89,11 @@ class LockCloud(ABC):
     @abstractmethod
     def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
         """The passcode on the lock with exactly this PIN, if any."""
+
+    @abstractmethod
+    def get_backup_code(self, lock_id: int, name: str, valid_from: datetime, valid_until: datetime) -> IssuedBackupCode:
+        """A code for the period that works without a gateway: 6-9 digits chosen by the cloud,
+        whole hours, and suspended unless first typed within 24 hours of its start."""
 
     def list_locks(self) -> list[LockInfo]:
         """Every lock the account administers (for the owner's `locks` commands)."""

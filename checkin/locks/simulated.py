@@ -8,6 +8,7 @@ meet that answer.
 import fcntl
 import os
 import random
+import secrets
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 from ..clock import to_epoch_ms, utc_now
 from . import (
+    IssuedBackupCode,
     LockBusy,
     LockCloud,
     LockConfigurationError,
@@ -96,6 +98,12 @@ class SimulatedLockCloud(LockCloud):
 
     def gateway_turn(self):
         return self._queue.turn()
+
+    def get_backup_code(self, lock_id: int, name: str, valid_from: datetime, valid_until: datetime) -> IssuedBackupCode:
+        # Like TTLock's: made by the cloud, so an offline gateway does not matter.
+        code = str(secrets.randbelow(9 * 10**8) + 10**8)
+        passcode_id = self.store.add(lock_id, code, name, to_epoch_ms(valid_from), to_epoch_ms(valid_until))
+        return IssuedBackupCode(passcode_id, code)
 
     def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
         return self.store.find(lock_id, pin)

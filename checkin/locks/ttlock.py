@@ -16,6 +16,7 @@ import requests
 
 from ..clock import to_epoch_ms, utc_now
 from . import (
+    IssuedBackupCode,
     LockBusy,
     LockCloud,
     LockCloudError,
@@ -133,6 +134,21 @@ class TTLockCloud(LockCloud):
 
     def gateway_turn(self):
         return self._queue.turn()
+
+    def get_backup_code(self, lock_id: int, name: str, valid_from: datetime, valid_until: datetime) -> IssuedBackupCode:
+        # Computed by the cloud from keys the lock already holds: no gateway, so no queue.
+        fields = {
+            "lockId": lock_id,
+            "keyboardPwdType": 3,  # a period code
+            "keyboardPwdName": name,
+            "startDate": to_epoch_ms(valid_from),
+            "endDate": to_epoch_ms(valid_until),
+        }
+        body = self._call("POST", "/v3/keyboardPwd/get", fields, lock_id)
+        code = str(body.get("keyboardPwd") or "")
+        if not code.isdigit() or "keyboardPwdId" not in body:
+            raise LockBusy(f"TTLock answered a backup code for {self._lock_label(lock_id)} without the code or its id.")
+        return IssuedBackupCode(int(body["keyboardPwdId"]), code)
 
     def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
         # searchStr matches codes exactly but names loosely, so check the code ourselves.

@@ -20,6 +20,11 @@ ERRORS: dict[int, tuple[type[LockCloudError], str]] = {
     -3002: (LockUnreachable, "the gateway for {lock} is offline"),
     -2012: (LockUnreachable, "{lock} has no working gateway near it"),
     -3036: (LockUnreachable, "{lock} is offline: its gateway cannot reach it"),
+    -1007: (
+        LockConfigurationError,
+        "{lock} holds no data for backup codes; reset its passcodes over Bluetooth in the TTLock app",
+    ),
+    -1026: (PasscodeRejected, "{lock} already issued and deleted a backup code for this period"),
     -3007: (DuplicatePasscode, "{lock} already holds this PIN"),
     -3006: (PasscodeRejected, "{lock} refuses a PIN of this length (custom PINs are 4 to 9 digits)"),
     -2032: (PasscodeRejected, "{lock} refuses this PIN as too simple"),

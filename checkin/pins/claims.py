@@ -11,9 +11,9 @@ from datetime import timedelta
 from flask import current_app
 from sqlalchemy import select, update
 
-from ..clock import utc_now
+from ..clock import property_today, utc_now
 from ..extensions import db
-from ..models import CheckIn, PinState
+from ..models import Booking, CheckIn, PinState
 from .runner import pin_jobs, process_identity, process_is_dead
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def start_pin_generation(check_in: CheckIn) -> bool:
     """Claim the check-in for a new PIN job and submit it; False if one is pending or ready."""
     return _claim_and_submit(
-        check_in.id, CheckIn.pin_state.in_([PinState.NOT_STARTED, PinState.FAILED]), "Started"
+        check_in.id, CheckIn.pin_state.in_([PinState.NOT_STARTED, PinState.FAILED, PinState.AWAITING_DAY]), "Started"
     )
 
 
@@ -43,6 +43,25 @@ def take_over_abandoned_jobs() -> int:
     taken = sum(take_over_if_abandoned(check_in) for check_in in pending)
     db.session.commit()
     return taken
+
+
+def start_arrival_day_jobs() -> int:
+    """Start the job again for every check-in that waits for its arrival day (a gateway was
+    offline) once that day has come: the PIN if the gateway is back, else backup codes."""
+    due = db.session.scalars(
+        select(CheckIn.id)
+        .join(Booking, CheckIn.booking_id == Booking.id)
+        .where(CheckIn.pin_state == PinState.AWAITING_DAY, Booking.check_in_date <= property_today(),
+               Booking.cancelled_at.is_(None))
+    ).all()
+    db.session.commit()
+    return sum(_claim_and_submit(check_in_id, CheckIn.pin_state == PinState.AWAITING_DAY, "Started the arrival-day")
+               for check_in_id in due)
+
+
+def resume_pin_jobs() -> int:
+    """What the runner's monitor and the timer do: take over dead jobs, start arrival-day ones."""
+    return take_over_abandoned_jobs() + start_arrival_day_jobs()
 
 
 def _is_abandoned(check_in: CheckIn) -> bool:

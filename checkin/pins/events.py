@@ -10,6 +10,9 @@ _signals = Namespace()
 pin_event = _signals.signal("pin-event")
 # A PIN job gave up; keywords: booking_reference, reason (for the owner), job_id.
 pin_failed = _signals.signal("pin-failed")
+# A gateway was offline: the guest got backup codes for `doors`, or (waiting=True) gets them on
+# the arrival day; keywords: booking_reference, doors (lock names), reason, job_id, waiting.
+gateway_offline = _signals.signal("gateway-offline")
 
 
 def announce(

@@ -12,8 +12,9 @@ from sqlalchemy import update
 
 from ..clock import utc_now
 from ..extensions import db
-from ..locks import LockCloudError
+from ..locks import LockCloudError, LockUnreachable
 from ..models import AuditAction, CheckIn, PinState
+from .backup import fall_back_to_backup_codes
 from .events import announce, pin_failed
 from .placement import place_pin_on_every_lock
 from .plan import JobSuperseded, PinJobPlan, plan_job, update_owned_row
@@ -38,7 +39,7 @@ def run_pin_job(app: Flask, check_in_id: int, job_id: str) -> None:
 def _generate_pin(check_in_id: int, job_id: str) -> None:
     plan = plan_job(check_in_id, job_id)
     tried: set[str] = set()
-    reason = "No lock is configured for this room or the front door."
+    failure = LockCloudError("No lock is configured for this room or the front door.")
     for attempt in range(1, int(current_app.config["PIN_ATTEMPTS"]) + 1):
         _count_attempt(plan)
         if attempt > 1:
@@ -46,13 +47,21 @@ def _generate_pin(check_in_id: int, job_id: str) -> None:
         try:
             pin = place_pin_on_every_lock(plan, tried)
         except LockCloudError as error:
-            reason = error.reason
-            log.warning("PIN attempt %s for booking %s failed: %s", attempt, plan.booking_reference, reason)
+            failure = error
+            log.warning("PIN attempt %s for booking %s failed: %s", attempt, plan.booking_reference, error.reason)
             if not error.retryable:
                 break
             continue
         _finish_ready(plan, pin)
         return
+    reason = failure.reason
+    if isinstance(failure, LockUnreachable):
+        # The cloud answers but a gateway does not: codes the locks check by themselves still work.
+        try:
+            fall_back_to_backup_codes(plan, tried, reason)
+            return
+        except LockCloudError as error:
+            reason = f"{reason} No backup code could be had either: {error.reason}"
     _finish_failed(check_in_id, job_id, reason)
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from ..clock import to_epoch_ms, utc_now
 from ..extensions import db
-from ..locks import DuplicatePasscode, LockBusy, LockCloudError, PasscodeRejected
+from ..locks import DuplicatePasscode, LockBusy, LockCloudError, LockUnreachable, PasscodeRejected
 from ..models import CheckIn, LockCode, PinState
 from .cloud import lock_cloud
 from .plan import LockTarget, PinJobPlan, update_owned_row
@@ -44,7 +44,26 @@ def choose_pin(excluded: set[str]) -> str:
 
 def place_pin_on_every_lock(plan: PinJobPlan, tried: set[str]) -> str:
     """Put one new PIN on every lock in order; on any failure take it off those that have it."""
-    if not plan.locks:
+    pin, _ = _place_pin(plan, tried, plan.locks, leave_out_offline=False)
+    return pin
+
+
+def place_pin_where_reachable(
+    plan: PinJobPlan, tried: set[str], locks: tuple[LockTarget, ...]
+) -> tuple[str | None, list[LockTarget]]:
+    """Put one new PIN on those of `locks` whose gateway answers; return it (None if it is on
+    no lock) and the locks left out because their gateway is offline (they need backup codes)."""
+    if not locks:
+        remove_lock_codes(plan.check_in_id)
+        return None, []
+    pin, offline = _place_pin(plan, tried, locks, leave_out_offline=True)
+    return (None if len(offline) == len(locks) else pin), offline
+
+
+def _place_pin(
+    plan: PinJobPlan, tried: set[str], locks: tuple[LockTarget, ...], leave_out_offline: bool
+) -> tuple[str, list[LockTarget]]:
+    if not locks:
         raise LockCloudError("No lock is configured for this room or the front door.")
     # One turn at the gateway for the whole PIN: in a burst of arrivals the first guests' PINs
     # are done first, instead of every front-door command going before any room lock's.
@@ -55,11 +74,18 @@ def place_pin_on_every_lock(plan: PinJobPlan, tried: set[str]) -> str:
             tried.add(pin)
             # Recorded before any lock is touched, so whoever takes over knows what to look for.
             update_owned_row(plan, pin=pin)
+            offline = []
             try:
-                for lock in plan.locks:
-                    passcode_id = _add_or_adopt(plan, lock, pin)
+                for lock in locks:
+                    try:
+                        passcode_id = _add_or_adopt(plan, lock, pin)
+                    except LockUnreachable:
+                        if not leave_out_offline:
+                            raise
+                        offline.append(lock)
+                        continue
                     _record_lock_code(plan, lock, pin, passcode_id)
-                return pin
+                return pin, offline
             except (DuplicatePasscode, PasscodeRejected):
                 continue
             except LockCloudError:

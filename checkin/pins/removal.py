@@ -48,7 +48,10 @@ def revoke_pin(check_in: CheckIn) -> None:
     """Stop the guest's PIN: any running job is superseded, then the codes come off the locks."""
     revoked = db.session.execute(
         update(CheckIn)
-        .where(CheckIn.id == check_in.id, CheckIn.pin_state.in_([PinState.PENDING, PinState.READY, PinState.FAILED]))
+        .where(
+            CheckIn.id == check_in.id,
+            CheckIn.pin_state.in_([PinState.PENDING, PinState.READY, PinState.FAILED, PinState.AWAITING_DAY]),
+        )
         # A fresh job id that no job runs under: the old job finds itself superseded and stops.
         .values(pin_state=PinState.REVOKED, pin_job_id=uuid.uuid4().hex, pin_job_owner=None, pin_finished_at=utc_now())
     ).rowcount

@@ -5,7 +5,7 @@ from sqlalchemy import delete, select
 
 from ..clock import property_today, utc_now
 from ..extensions import db
-from ..models import Booking, CheckIn, LockCode, Room, SimulatedPasscode
+from ..models import BackupCode, Booking, CheckIn, LockCode, Room, SimulatedPasscode
 from .property_setup import save_lock, save_room
 
 DEMO_LOCKS = [("Front door", 1001, True), ("Room 1 door", 2001, False), ("Room 2 door", 2002, False)]
@@ -53,6 +53,7 @@ def load_demo_data() -> list[Booking]:
 def _forget_demo_check_ins(booking_ids: list[int], references: list[str]) -> None:
     check_in_ids = select(CheckIn.id).where(CheckIn.booking_id.in_(booking_ids))
     db.session.execute(delete(LockCode).where(LockCode.check_in_id.in_(check_in_ids)))
+    db.session.execute(delete(BackupCode).where(BackupCode.check_in_id.in_(check_in_ids)))
     db.session.execute(delete(CheckIn).where(CheckIn.booking_id.in_(booking_ids)))
     names = [f"Guest {reference}" for reference in references]
     db.session.execute(delete(SimulatedPasscode).where(SimulatedPasscode.name.in_(names)))

@@ -15,7 +15,7 @@ from ..stays import stay_window
 from .audit import record_event
 from .bookings import cancel_booking
 
-RETRYABLE = (PinState.NOT_STARTED, PinState.FAILED, PinState.REVOKED)
+RETRYABLE = (PinState.NOT_STARTED, PinState.FAILED, PinState.REVOKED, PinState.AWAITING_DAY)
 
 
 class ActionRefused(Exception):
@@ -55,7 +55,7 @@ def retry_pin(check_in: CheckIn) -> None:
 
 def revoke(check_in: CheckIn) -> None:
     """Take the guest's PIN off the locks. LockCloudError: revoked, but some codes wait for the sweep."""
-    if check_in.pin_state not in (PinState.PENDING, PinState.READY, PinState.FAILED):
+    if check_in.pin_state not in (PinState.PENDING, PinState.READY, PinState.FAILED, PinState.AWAITING_DAY):
         raise ActionRefused("There is no PIN to revoke.")
     _audit_lock_errors(check_in.booking.reference, revoke_pin, check_in)
 

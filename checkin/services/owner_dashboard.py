@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Booking, CheckIn, LockCode, PinState
+from ..models import BackupCode, Booking, CheckIn, LockCode, PinState
 from . import check_ins
 from .bookings import normalize_reference, normalize_surname
 from .owner_actions import retry_refusal
@@ -17,6 +17,7 @@ PIN_STATE_WORDS = {
     PinState.READY: "Ready",
     PinState.FAILED: "Failed",
     PinState.REVOKED: "Revoked",
+    PinState.AWAITING_DAY: "Gateway offline: backup codes on arrival day",
 }
 SEARCH_LIMIT = 50
 
@@ -30,6 +31,7 @@ class BookingStatus:
     pin_state: str
     pin_words: str
     doors: list[str]  # locks that hold the guest's code now
+    backup_doors: list[str]  # locks for which the guest holds a backup code (a gateway was offline)
     pin_error: str | None
     can_retry: bool
     has_car: bool | None
@@ -37,7 +39,9 @@ class BookingStatus:
 
     @property
     def needs_attention(self) -> bool:
-        return self.pin_state == PinState.FAILED or (self.pin_state == PinState.READY and not self.doors)
+        if self.pin_state in (PinState.FAILED, PinState.AWAITING_DAY):
+            return True
+        return self.pin_state == PinState.READY and not (self.doors or self.backup_doors)
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,8 @@ def booking_status(booking: Booking) -> BookingStatus:
         pin_state=state,
         pin_words=PIN_STATE_WORDS[state],
         doors=sorted(code.lock.name for code in check_in.lock_codes if code.removed_at is None) if check_in else [],
-        pin_error=check_in.pin_error if check_in and state in (PinState.FAILED, PinState.REVOKED) else None,
+        backup_doors=sorted(code.lock.name for code in check_in.backup_codes) if check_in else [],
+        pin_error=check_in.pin_error if check_in and state != PinState.PENDING else None,
         can_retry=check_in is not None and retry_refusal(check_in) is None,
         has_car=check_in.has_car if check_in else None,
         car_registration=check_in.car_registration if check_in else None,
@@ -122,5 +127,6 @@ def _with_details(query) -> list[Booking]:
     options = (
         selectinload(Booking.room),
         selectinload(Booking.check_in).selectinload(CheckIn.lock_codes).selectinload(LockCode.lock),
+        selectinload(Booking.check_in).selectinload(CheckIn.backup_codes).selectinload(BackupCode.lock),
     )
     return list(db.session.scalars(query.options(*options)))

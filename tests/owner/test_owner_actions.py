@@ -2,7 +2,7 @@
 import pytest
 
 from checkin.extensions import db
-from checkin.locks import LockUnreachable
+from checkin.locks import LockBusy, LockUnreachable
 from checkin.models import Booking, CheckIn, LockCode
 from checkin.models import AuditEvent
 from checkin.pins import sweep_codes
@@ -19,7 +19,7 @@ def audit_trail(app):
 @pytest.fixture
 def failed_pin(app, demo, cloud):
     """Guest 40321 confirmed, but the room lock's gateway was offline for both attempts."""
-    cloud.failures[("add", ROOM_1)] = [LockUnreachable("The gateway for Room 1 door is offline.")] * 2
+    cloud.failures[("add", ROOM_1)] = [LockBusy("Could not reach the TTLock cloud.")] * 2
     Guest(app.test_client()).check_in()
     check_in = wait_for_pin(app)
     assert check_in.pin_state == "failed"
@@ -46,7 +46,7 @@ def test_show_pin_is_a_post_and_is_audited(app, client, owner, checked_in):
 def test_a_failed_pin_shows_on_the_dashboard_with_its_reason_and_one_tap_retry(app, client, owner, cloud, failed_pin):
     page = client.get("/owner/").get_data(as_text=True)
     assert "Needs you now (1)" in page
-    assert "The gateway for Room 1 door is offline." in page
+    assert "Could not reach the TTLock cloud." in page
     assert 'action="/owner/bookings/40321/retry-pin"' in page
     assert pins_on(app, FRONT_DOOR) == [] and pins_on(app, ROOM_1) == []
 
