@@ -72,6 +72,9 @@ class DefaultConfig:
     # How many proxies (nginx: 1) stand in front of the app and set X-Forwarded-For/-Proto.
     PROXY_COUNT = 0
 
+    # When the maintenance timer checks tonight's locks each day (property time; see `locks check`).
+    READINESS_CHECK_AT = "12:00"
+
     PIN_JOB_THREADS = 4
     # A running job stamps its row this often; one silent for PIN_JOB_STALE_SECONDS is dead.
     PIN_JOB_HEARTBEAT_SECONDS = 5.0

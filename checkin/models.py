@@ -181,6 +181,20 @@ class BackupCode(db.Model):
     lock: Mapped[Lock] = relationship()
 
 
+class LockCheck(db.Model):
+    """The latest readiness check of one lock: its problems (one a line, empty when ready)."""
+
+    __tablename__ = "lock_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lock_id: Mapped[int] = mapped_column(ForeignKey("locks.id"), unique=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    problems: Mapped[str] = mapped_column(Text, default="")
+    urgent: Mapped[bool] = mapped_column(default=False)
+
+    lock: Mapped[Lock] = relationship()
+
+
 class SimulatedPasscode(db.Model):
     """The simulated lock cloud's memory, in the database so every worker sees the same locks."""
 

@@ -64,3 +64,35 @@ def test_backup_code_refusals_say_what_to_do(ctx, cloud, mocked, answer, kind, w
     start = at_property_time(date(2026, 10, 24), "15:00")
     with pytest.raises(kind, match=words):
         cloud.get_backup_code(LOCK, "Guest 40321", start, start + timedelta(days=2))
+
+
+def test_readiness_reads_the_lock_clock_its_gateways_and_every_code(ctx, cloud, mocked):
+    from datetime import datetime, timezone
+
+    store_token(timedelta(days=30))
+    mocked.get(f"{BASE}/v3/lock/queryDate", json={"date": 1792486980000})
+    mocked.get(f"{BASE}/v3/gateway/listByLock", json={"list": [{"gatewayId": 77, "gatewayName": "Hall", "rssi": -60}]})
+    first = [{"keyboardPwdId": n, "keyboardPwd": str(100000 + n), "keyboardPwdName": f"Guest {n}"} for n in range(100)]
+    mocked.get(f"{BASE}/v3/lock/listKeyboardPwd", json={"list": first, "pageNo": 1, "pages": 2, "total": 101})
+    mocked.get(f"{BASE}/v3/lock/listKeyboardPwd", json={"list": [{"keyboardPwdId": 500, "keyboardPwd": "9999",
+                                                                 "keyboardPwdName": "Cleaner"}], "pages": 2})
+
+    assert cloud.lock_clock(LOCK) == datetime(2026, 10, 20, 9, 3, tzinfo=timezone.utc)
+    assert cloud.lock_gateways(LOCK) == [77]
+    codes = cloud.list_passcodes(LOCK)
+
+    assert len(codes) == 101 and codes[-1].name == "Cleaner"
+    clock, gateways, page1, page2 = mocked.calls
+    strip = ("accessToken", "date", "clientId")
+    assert (clock.request.method, {k: v for k, v in query(clock).items() if k not in strip}) == ("GET", {"lockId": str(LOCK)})
+    assert {k: v for k, v in query(gateways).items() if k not in strip} == {"lockId": str(LOCK)}
+    assert {k: v for k, v in query(page2).items() if k not in strip} == {
+        "lockId": str(LOCK), "orderBy": "1", "pageNo": "2", "pageSize": "100"}
+
+
+@pytest.mark.parametrize(("feature_value", "wifi"), [("F44354CD5F3", False), ("10000000F44354CD5F3", False),
+                                                      ("2000F44354CD5F3", False), ("1000F44354CD5F3", True), (format(1 << 56 | 0xF3, "X"), True)])
+def test_a_wifi_lock_is_told_by_feature_bit_56(ctx, cloud, mocked, feature_value, wifi):
+    store_token(timedelta(days=30))
+    mocked.get(f"{BASE}/v3/lock/detail", json={"lockId": LOCK, "hasGateway": 0, "featureValue": feature_value})
+    assert cloud.lock_detail(LOCK).is_wifi is wifi

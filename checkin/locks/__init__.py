@@ -4,6 +4,9 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 
+# featureValue bit 56: a Wi-Fi lock, which reaches the cloud by itself and needs no gateway.
+WIFI_FEATURE_BIT = 56
+
 
 class LockCloudError(Exception):
     """A lock-cloud call failed. `reason` is plain words for the owner, never for a guest."""
@@ -71,6 +74,7 @@ class LockInfo:
     has_gateway: bool
     battery_percent: int | None
     timezone_offset_ms: int | None = None
+    is_wifi: bool = False
 
 
 class LockCloud(ABC):
@@ -102,6 +106,18 @@ class LockCloud(ABC):
     def lock_detail(self, lock_id: int) -> LockInfo:
         """One lock's detail, including its time zone offset."""
         raise LockConfigurationError(f"{type(self).__name__} cannot read a lock's detail.")
+
+    def lock_gateways(self, lock_id: int) -> list[int]:
+        """Ids of the gateways that heard the lock lately (TTLock: in the last 30 minutes)."""
+        raise LockConfigurationError(f"{type(self).__name__} cannot list a lock's gateways.")
+
+    def lock_clock(self, lock_id: int) -> datetime:
+        """The time on the lock's own clock, read through its gateway."""
+        raise LockConfigurationError(f"{type(self).__name__} cannot read a lock's clock.")
+
+    def list_passcodes(self, lock_id: int) -> list[PasscodeOnLock]:
+        """Every passcode on the lock, ours and others'."""
+        raise LockConfigurationError(f"{type(self).__name__} cannot list a lock's passcodes.")
 
     def gateway_turn(self) -> AbstractContextManager:
         """Hold the gateway for a series of commands, so one guest's PIN reaches every lock

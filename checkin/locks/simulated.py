@@ -39,6 +39,8 @@ class SimulatedLocks(Protocol):
 
     def find(self, lock_id: int, pin: str) -> PasscodeOnLock | None: ...
 
+    def codes(self, lock_id: int) -> list[PasscodeOnLock]: ...
+
     def locks(self) -> list[tuple[int, str]]:
         """(TTLock id, name) of every lock on the simulated account."""
 
@@ -107,6 +109,17 @@ class SimulatedLockCloud(LockCloud):
 
     def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
         return self.store.find(lock_id, pin)
+
+    def list_passcodes(self, lock_id: int) -> list[PasscodeOnLock]:
+        return self.store.codes(lock_id)
+
+    def lock_gateways(self, lock_id: int) -> list[int]:
+        # One simulated gateway per lock, numbered after it; an offline one has not heard it.
+        return [] if lock_id in self.offline_lock_ids else [lock_id]
+
+    def lock_clock(self, lock_id: int) -> datetime:
+        with self._through_gateway(lock_id):
+            return utc_now()
 
     def list_locks(self) -> list[LockInfo]:
         # Every lock the app knows is a simulated lock on the account.

@@ -9,13 +9,14 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 import requests
 
 from ..clock import to_epoch_ms, utc_now
 from . import (
+    WIFI_FEATURE_BIT,
     IssuedBackupCode,
     LockBusy,
     LockCloud,
@@ -155,13 +156,7 @@ class TTLockCloud(LockCloud):
         fields = {"lockId": lock_id, "orderBy": 1, "searchStr": pin}
         for item in self._pages("/v3/lock/listKeyboardPwd", fields, lock_id):
             if str(item.get("keyboardPwd")) == pin:
-                return PasscodeOnLock(
-                    passcode_id=int(item["keyboardPwdId"]),
-                    pin=pin,
-                    name=item.get("keyboardPwdName") or "",
-                    start_ms=int(item.get("startDate") or 0),
-                    end_ms=int(item.get("endDate") or 0),
-                )
+                return _passcode(item)
         return None
 
     def list_locks(self) -> list[LockInfo]:
@@ -170,6 +165,22 @@ class TTLockCloud(LockCloud):
     def lock_detail(self, lock_id: int) -> LockInfo:
         body = self._call("GET", "/v3/lock/detail", {"lockId": lock_id}, lock_id)
         return _lock_info({"lockId": lock_id, **body})
+
+    def lock_gateways(self, lock_id: int) -> list[int]:
+        body = self._call("GET", "/v3/gateway/listByLock", {"lockId": lock_id}, lock_id)
+        return [int(item["gatewayId"]) for item in body.get("list") or [] if "gatewayId" in item]
+
+    def lock_clock(self, lock_id: int) -> datetime:
+        with self._queue.turn():  # read over the gateway, like any command to the lock
+            body = self._call("GET", "/v3/lock/queryDate", {"lockId": lock_id}, lock_id)
+        try:
+            return datetime.fromtimestamp(int(body["date"]) / 1000, timezone.utc)
+        except (KeyError, TypeError, ValueError):
+            raise LockBusy(f"TTLock answered the clock of {self._lock_label(lock_id)} without a date.") from None
+
+    def list_passcodes(self, lock_id: int) -> list[PasscodeOnLock]:
+        fields = {"lockId": lock_id, "orderBy": 1}
+        return [_passcode(item) for item in self._pages("/v3/lock/listKeyboardPwd", fields, lock_id)]
 
     # Requests.
 
@@ -320,6 +331,16 @@ def _errcode(body: dict) -> int:
     return int(body.get("errcode") or 0)
 
 
+def _passcode(item: dict) -> PasscodeOnLock:
+    return PasscodeOnLock(
+        passcode_id=int(item["keyboardPwdId"]),
+        pin=str(item.get("keyboardPwd") or ""),
+        name=item.get("keyboardPwdName") or "",
+        start_ms=int(item.get("startDate") or 0),
+        end_ms=int(item.get("endDate") or 0),
+    )
+
+
 def _lock_info(item: dict) -> LockInfo:
     offset = item.get("timezoneRawOffset")
     battery = item.get("electricQuantity")
@@ -329,4 +350,15 @@ def _lock_info(item: dict) -> LockInfo:
         has_gateway=bool(int(item.get("hasGateway") or 0)),
         battery_percent=None if battery is None else int(battery),
         timezone_offset_ms=None if offset is None else int(offset),
+        is_wifi=bool(_feature_bits(item.get("featureValue")) >> WIFI_FEATURE_BIT & 1),
     )
+
+
+def _feature_bits(value) -> int:
+    """featureValue comes as a hex string (or, from some clients, a number)."""
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value), 16)
+    except ValueError:
+        return 0

@@ -4,7 +4,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from ..clock import property_today
 from ..locks import LockCloudError
 from ..models import AUDIT_LABELS
-from ..services import audit, owner_actions, owner_dashboard
+from ..services import audit, lock_readiness, owner_actions, owner_dashboard
 from ..services.alert_delivery import undelivered_alerts
 from ..services.owner_actions import ActionRefused
 from .auth import owner_required
@@ -15,7 +15,8 @@ from .blueprint import bp
 @owner_required
 def dashboard():
     overview = owner_dashboard.day_overview(property_today())
-    return render_template("owner/dashboard.html", overview=overview, undelivered=undelivered_alerts())
+    return render_template("owner/dashboard.html", overview=overview, undelivered=undelivered_alerts(),
+                           lock_problems=lock_readiness.lock_problems_today())
 
 
 @bp.route("/bookings/<reference>")

@@ -150,6 +150,11 @@ class DatabaseSimulatedLocks:
             )
             return None if code is None else PasscodeOnLock(code.id, code.pin, code.name, code.start_ms, code.end_ms)
 
+    def codes(self, lock_id: int) -> list[PasscodeOnLock]:
+        with Session(db.engine) as session:
+            rows = session.scalars(select(SimulatedPasscode).where(SimulatedPasscode.lock_ttlock_id == lock_id))
+            return [PasscodeOnLock(row.id, row.pin, row.name, row.start_ms, row.end_ms) for row in rows]
+
     def locks(self) -> list[tuple[int, str]]:
         with Session(db.engine) as session:
             return [tuple(row) for row in session.execute(select(Lock.ttlock_id, Lock.name).order_by(Lock.ttlock_id))]

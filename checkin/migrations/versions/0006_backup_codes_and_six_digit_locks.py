@@ -1,4 +1,5 @@
-"""Backup codes for an offline gateway, locks that need 6-digit PINs, PINs up to 9 digits.
+"""Backup codes for an offline gateway, the daily lock check, locks that need 6-digit PINs,
+PINs up to 9 digits.
 
 Revision ID: 0006
 Revises: 0003
@@ -32,6 +33,17 @@ def upgrade():
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("check_in_id", "lock_id"),
     )
+    op.create_table(
+        "lock_checks",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("lock_id", sa.Integer(), nullable=False),
+        sa.Column("checked_at", sa.DateTime(), nullable=False),
+        sa.Column("problems", sa.Text(), nullable=False),
+        sa.Column("urgent", sa.Boolean(), nullable=False),
+        sa.ForeignKeyConstraint(["lock_id"], ["locks.id"]),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("lock_id"),
+    )
     with op.batch_alter_table("locks") as batch_op:
         batch_op.add_column(sa.Column("needs_six_digits", sa.Boolean(), nullable=False, server_default=sa.false()))
     # The server default only fills the existing rows; the model sets the value for new ones.
@@ -48,6 +60,7 @@ def downgrade():
         batch_op.alter_column("pin", existing_type=sa.String(length=9), type_=sa.String(length=4))
     with op.batch_alter_table("locks") as batch_op:
         batch_op.drop_column("needs_six_digits")
+    op.drop_table("lock_checks")
     op.drop_table("backup_codes")
 
 
