@@ -7,12 +7,12 @@ import logging
 import re
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..clock import to_epoch_ms, utc_now
 from ..extensions import db
 from ..locks import DuplicatePasscode, LockBusy, LockCloudError, LockUnreachable, PasscodeRejected
-from ..models import CheckIn, LockCode, PinState
+from ..models import CheckIn, Lock, LockCode, PinState
 from .cloud import lock_cloud
 from .plan import LockTarget, PinJobPlan, update_owned_row
 from .removal import remove_lock_codes
@@ -21,19 +21,30 @@ log = logging.getLogger(__name__)
 
 # How many PINs to try per attempt when locks refuse them.
 PIN_PICKS_PER_ATTEMPT = 5
+# TTLock's answer when a lock model takes only 6 to 9 digits: its guests get 6 from then on.
+PIN_LENGTH_REFUSED = -3006
+LONG_PIN_DIGITS = 6
 
 
-def is_acceptable_pin(pin: str) -> bool:
-    """Four digits, no leading 0, not a run (1234, 8765) or a repeat (1111, 1212): TTLock refuses those."""
-    if not re.fullmatch("[1-9][0-9]{3}", pin):
+def is_acceptable_pin(pin: str, digits: int = 4) -> bool:
+    """`digits` digits, no leading 0, not a run (1234, 8765) or a repeat (1111, 1212, 123123):
+    TTLock refuses those."""
+    if not re.fullmatch(f"[1-9][0-9]{{{digits - 1}}}", pin):
         return False
     # Modulo 10, so 7890 and 2109 count as runs too, as they do on a keypad.
     steps = {(int(b) - int(a)) % 10 for a, b in zip(pin, pin[1:])}
-    return steps not in ({1}, {9}, {0}) and pin[:2] != pin[2:]
+    repeats = any(pin == pin[:size] * (digits // size) for size in range(1, digits) if digits % size == 0)
+    return steps not in ({1}, {9}, {0}) and not repeats
 
 
-def choose_pin(excluded: set[str]) -> str:
-    """A random acceptable PIN not among the excluded ones."""
+def choose_pin(excluded: set[str], digits: int = 4) -> str:
+    """A random acceptable PIN of `digits` digits not among the excluded ones."""
+    if digits > 4:  # too many to list: draw until one fits
+        for _ in range(1000):
+            pin = str(10 ** (digits - 1) + secrets.randbelow(9 * 10 ** (digits - 1)))
+            if pin not in excluded and is_acceptable_pin(pin, digits):
+                return pin
+        raise PasscodeRejected(f"No free {digits}-digit PIN was found for these locks.")
     candidates = [
         pin for pin in map(str, range(1000, 10000)) if pin not in excluded and is_acceptable_pin(pin)
     ]
@@ -70,7 +81,7 @@ def _place_pin(
     with lock_cloud().gateway_turn():
         for _ in range(PIN_PICKS_PER_ATTEMPT):
             _clear_earlier_codes(plan, tried)
-            pin = choose_pin(_pins_in_use(plan) | tried)
+            pin = choose_pin(_pins_in_use(plan) | tried, _pin_digits(plan))
             tried.add(pin)
             # Recorded before any lock is touched, so whoever takes over knows what to look for.
             update_owned_row(plan, pin=pin)
@@ -86,7 +97,9 @@ def _place_pin(
                         continue
                     _record_lock_code(plan, lock, pin, passcode_id)
                 return pin, offline
-            except (DuplicatePasscode, PasscodeRejected):
+            except (DuplicatePasscode, PasscodeRejected) as refusal:
+                if refusal.errcode == PIN_LENGTH_REFUSED:
+                    _remember_six_digits(plan, lock)
                 continue
             except LockCloudError:
                 remove_lock_codes(plan.check_in_id)
@@ -106,6 +119,22 @@ def _clear_earlier_codes(plan: PinJobPlan, tried: set[str]) -> None:
         if passcode_id is not None:
             lock_cloud().delete_passcode(lock.ttlock_id, passcode_id)
             log.info("Removed an unrecorded code of booking %s from %s", plan.booking_reference, lock.name)
+
+
+def _pin_digits(plan: PinJobPlan) -> int:
+    """6 if any of the stay's locks refused a 4-digit PIN once (the same PIN goes on every lock)."""
+    long = db.session.scalar(
+        select(Lock.id).where(Lock.id.in_([lock.id for lock in plan.locks]), Lock.needs_six_digits).limit(1)
+    )
+    db.session.commit()
+    return 4 if long is None else LONG_PIN_DIGITS
+
+
+def _remember_six_digits(plan: PinJobPlan, lock: LockTarget) -> None:
+    db.session.execute(update(Lock).where(Lock.id == lock.id).values(needs_six_digits=True))
+    db.session.commit()
+    log.warning("%s refused a 4-digit PIN for booking %s: its guests get 6 digits from now on",
+                lock.name, plan.booking_reference)
 
 
 def _pins_in_use(plan: PinJobPlan) -> set[str]:
