@@ -81,6 +81,14 @@ class PinState(enum.StrEnum):
     AWAITING_DAY = "awaiting_day"
 
 
+class RemovalState(enum.StrEnum):
+    """Taking a revoked or cancelled guest's codes off the locks, in the background."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
+
+
 class CheckIn(db.Model):
     """One per booking: the guest's answers and the state of their door PIN."""
 
@@ -110,6 +118,9 @@ class CheckIn(db.Model):
     pin_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pin_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pin_error: Mapped[str | None] = mapped_column(Text)  # for the owner, never the guest
+    # After Revoke or Cancel: the codes coming off the locks (None: nothing asked).
+    removal_state: Mapped[RemovalState | None] = mapped_column(String(16))
+    removal_error: Mapped[str | None] = mapped_column(Text)  # for the owner
 
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     room_token_salt: Mapped[str | None] = mapped_column(String(64))

@@ -49,15 +49,24 @@ def retry_pin(reference: str):
 @owner_required
 def revoke_pin(reference: str):
     status = _status_or_404(reference)
-    return _act(reference, "The PIN is revoked and off the locks.", owner_actions.revoke, status.booking.check_in)
+    return _act(reference, "The PIN is revoked. Its codes are coming off the locks: see below.",
+                owner_actions.revoke, status.booking.check_in)
 
 
 @bp.route("/bookings/<reference>/cancel", methods=["POST"])
 @owner_required
 def cancel_booking(reference: str):
     status = _status_or_404(reference)
-    return _act(reference, "The booking is cancelled; its PIN no longer opens any door.", owner_actions.cancel,
-                status.booking)
+    return _act(reference, "The booking is cancelled. Its codes are coming off the locks: see below.",
+                owner_actions.cancel, status.booking)
+
+
+@bp.route("/bookings/<reference>/retry-removal", methods=["POST"])
+@owner_required
+def retry_removal(reference: str):
+    status = _status_or_404(reference)
+    return _act(reference, "Trying again to take the codes off the locks.", owner_actions.retry_removal,
+                status.booking.check_in)
 
 
 @bp.route("/parking")

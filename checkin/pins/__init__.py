@@ -16,13 +16,14 @@ from .claims import (
 )
 from .cloud import lock_cloud
 from .job import run_pin_job
-from .removal import remove_lock_codes, revoke_pin, sweep_codes
+from .removal import queue_code_removal, remove_lock_codes, revoke_pin, sweep_codes
 from .runner import PinJobRunner, pin_jobs
 
 __all__ = [
     "BACKUP_CODE_FIRST_USE",
     "lock_cloud",
     "pin_jobs",
+    "queue_code_removal",
     "remove_lock_codes",
     "resume_pin_jobs",
     "revoke_pin",

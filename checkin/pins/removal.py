@@ -2,16 +2,20 @@
 import logging
 import uuid
 from dataclasses import dataclass
+from functools import partial
+
+from flask import Flask
 
 from sqlalchemy import select, update
 
 from ..clock import utc_now
 from ..extensions import db
 from ..locks import LockCloudError
-from ..models import AuditAction, CheckIn, Lock, LockCode, PinState
+from ..models import AuditAction, CheckIn, Lock, LockCode, PinState, RemovalState
 from ..stays import stay_window
 from .cloud import lock_cloud
 from .events import announce
+from .runner import pin_jobs
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +49,8 @@ def _mark_removed(code_id: int) -> None:
 
 
 def revoke_pin(check_in: CheckIn) -> None:
-    """Stop the guest's PIN: any running job is superseded, then the codes come off the locks."""
+    """Stop the guest's PIN: any running job is superseded, then the codes come off the locks in
+    the background (see removal_state), so the owner's request never waits on a gateway."""
     revoked = db.session.execute(
         update(CheckIn)
         .where(
@@ -58,7 +63,42 @@ def revoke_pin(check_in: CheckIn) -> None:
     db.session.commit()
     if revoked:
         announce(AuditAction.PIN_REVOKED, check_in_id=check_in.id)
-    remove_lock_codes(check_in.id)
+    queue_code_removal(check_in.id)
+
+
+def queue_code_removal(check_in_id: int) -> None:
+    """Mark the check-in's codes as coming off the locks and hand the work to the job runner."""
+    db.session.execute(
+        update(CheckIn).where(CheckIn.id == check_in_id).values(removal_state=RemovalState.PENDING, removal_error=None)
+    )
+    db.session.commit()
+    pin_jobs().submit_task(partial(_run_code_removal, check_in_id=check_in_id))
+
+
+def _run_code_removal(app: Flask, check_in_id: int) -> None:
+    """The background removal: never raises; the row says done, or failed with the reason."""
+    with app.app_context():
+        try:
+            remove_lock_codes(check_in_id)
+        except LockCloudError as error:
+            _finish_removal(check_in_id, RemovalState.FAILED, error.reason)
+            reference = db.session.get(CheckIn, check_in_id).booking.reference
+            db.session.commit()
+            announce(AuditAction.LOCK_ERROR, booking_reference=reference,
+                     detail=f"{error.reason} The code stays recorded for the sweep.")
+        except Exception:
+            log.exception("Removing the codes of check-in %s crashed", check_in_id)
+            db.session.rollback()
+            _finish_removal(check_in_id, RemovalState.FAILED, "Internal error while removing the codes; see the log.")
+        else:
+            _finish_removal(check_in_id, RemovalState.DONE, None)
+
+
+def _finish_removal(check_in_id: int, state: RemovalState, error: str | None) -> None:
+    db.session.execute(
+        update(CheckIn).where(CheckIn.id == check_in_id).values(removal_state=state, removal_error=error)
+    )
+    db.session.commit()
 
 
 @dataclass
@@ -97,6 +137,14 @@ def sweep_codes() -> SweepReport:
         report.removed += 1
         announce(AuditAction.CODE_SWEPT, booking_reference=reference, detail=f"Removed from {lock_name}.")
         log.info("Swept booking %s's code from %s", reference, lock_name)
+    # A removal that failed, or whose worker died, is done once the sweep took the last code off.
+    live_codes = select(LockCode.id).where(LockCode.check_in_id == CheckIn.id, LockCode.removed_at.is_(None))
+    db.session.execute(
+        update(CheckIn)
+        .where(CheckIn.removal_state.in_([RemovalState.PENDING, RemovalState.FAILED]), ~live_codes.exists())
+        .values(removal_state=RemovalState.DONE, removal_error=None)
+    )
+    db.session.commit()
     return report
 
 

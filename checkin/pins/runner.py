@@ -89,6 +89,17 @@ class PinJobRunner:
         future.add_done_callback(lambda done: self._forget(check_in_id, done))
         return True
 
+    def submit_task(self, task: Callable[[Flask], None]) -> bool:
+        """Run other lock work (removing a revoked guest's codes) in the pool, so no request waits
+        on a gateway; False if this process is shutting down (the sweep then does it)."""
+        with self._guard:
+            if self._closed:
+                return False
+            if self._executor is None:
+                self._start()
+            self._executor.submit(task, self.app)
+        return True
+
     def _start(self) -> None:
         self._executor = ThreadPoolExecutor(
             max_workers=self.app.config["PIN_JOB_THREADS"], thread_name_prefix="pin-job"

@@ -8,9 +8,8 @@ from sqlalchemy import update
 
 from ..clock import utc_now
 from ..extensions import db
-from ..locks import LockCloudError
-from ..models import AuditAction, Booking, CheckIn, PinState
-from ..pins import revoke_pin, start_pin_generation
+from ..models import AuditAction, Booking, CheckIn, PinState, RemovalState
+from ..pins import queue_code_removal, revoke_pin, start_pin_generation
 from ..stays import stay_window
 from .audit import record_event
 from .bookings import cancel_booking
@@ -54,17 +53,24 @@ def retry_pin(check_in: CheckIn) -> None:
 
 
 def revoke(check_in: CheckIn) -> None:
-    """Take the guest's PIN off the locks. LockCloudError: revoked, but some codes wait for the sweep."""
+    """Stop the guest's PIN now; its codes come off the locks in the background."""
     if check_in.pin_state not in (PinState.PENDING, PinState.READY, PinState.FAILED, PinState.AWAITING_DAY):
         raise ActionRefused("There is no PIN to revoke.")
-    _audit_lock_errors(check_in.booking.reference, revoke_pin, check_in)
+    revoke_pin(check_in)
 
 
 def cancel(booking: Booking) -> None:
-    """Cancel the booking and revoke its PIN. LockCloudError: cancelled, codes wait for the sweep."""
+    """Cancel the booking and revoke its PIN; its codes come off the locks in the background."""
     if booking.cancelled_at is not None:
         raise ActionRefused("The booking is already cancelled.")
-    _audit_lock_errors(booking.reference, cancel_booking, booking)
+    cancel_booking(booking)
+
+
+def retry_removal(check_in: CheckIn) -> None:
+    """Try again to take a revoked or cancelled guest's codes off the locks."""
+    if check_in.removal_state != RemovalState.FAILED:
+        raise ActionRefused("No code removal has failed for this booking.")
+    queue_code_removal(check_in.id)
 
 
 def reveal_pin(check_in: CheckIn) -> str:
@@ -96,11 +102,3 @@ def edit_booking(booking: Booking, surname: str, room_id: int, check_in_date: da
         record_event(AuditAction.BOOKING_EDITED, booking.reference, "Changed " + ", ".join(changed).replace("_", " "))
     live_pin = booking.check_in is not None and booking.check_in.pin_state in (PinState.PENDING, PinState.READY)
     return live_pin and bool(set(changed) - {"surname"})
-
-
-def _audit_lock_errors(reference: str, action, target) -> None:
-    try:
-        action(target)
-    except LockCloudError as error:
-        record_event(AuditAction.LOCK_ERROR, reference, f"{error.reason} The code stays recorded for the sweep.")
-        raise

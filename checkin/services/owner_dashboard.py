@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import BackupCode, Booking, CheckIn, LockCode, PinState
+from ..models import BackupCode, Booking, CheckIn, LockCode, PinState, RemovalState
 from . import check_ins
 from .bookings import normalize_reference, normalize_surname
 from .owner_actions import retry_refusal
@@ -18,6 +18,11 @@ PIN_STATE_WORDS = {
     PinState.FAILED: "Failed",
     PinState.REVOKED: "Revoked",
     PinState.AWAITING_DAY: "Gateway offline: backup codes on arrival day",
+}
+REMOVAL_WORDS = {
+    RemovalState.PENDING: "Coming off the locks",
+    RemovalState.DONE: "Off every lock",
+    RemovalState.FAILED: "Not all off the locks",
 }
 SEARCH_LIMIT = 50
 
@@ -36,10 +41,13 @@ class BookingStatus:
     can_retry: bool
     has_car: bool | None
     car_registration: str | None
+    removal_state: str | None = None  # after Revoke or Cancel: pending | done | failed
+    removal_words: str | None = None
+    removal_error: str | None = None
 
     @property
     def needs_attention(self) -> bool:
-        if self.pin_state in (PinState.FAILED, PinState.AWAITING_DAY):
+        if self.pin_state in (PinState.FAILED, PinState.AWAITING_DAY) or self.removal_state == RemovalState.FAILED:
             return True
         return self.pin_state == PinState.READY and not (self.doors or self.backup_doors)
 
@@ -77,6 +85,9 @@ def booking_status(booking: Booking) -> BookingStatus:
         can_retry=check_in is not None and retry_refusal(check_in) is None,
         has_car=check_in.has_car if check_in else None,
         car_registration=check_in.car_registration if check_in else None,
+        removal_state=check_in.removal_state if check_in else None,
+        removal_words=REMOVAL_WORDS.get(check_in.removal_state) if check_in else None,
+        removal_error=check_in.removal_error if check_in else None,
     )
 
 

@@ -1,4 +1,6 @@
 """The owner's fixtures: an account, a signed-in session, a guest who has checked in."""
+import time
+
 import pytest
 
 from checkin.extensions import db
@@ -67,6 +69,19 @@ def checked_in(app, demo, cloud):
 def pins_on(app, lock_id) -> list[str]:
     """The PINs on a simulated lock."""
     return sorted(code.pin for code in codes_on(app, lock_id))
+
+
+def wait_for_removal(app, reference="40321", timeout=10.0) -> str:
+    """Let the background removal of the booking's codes finish; returns its final state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.app_context():
+            state = db.session.scalar(
+                db.select(CheckIn.removal_state).join(Booking).where(Booking.reference == reference)
+            )
+        if state != "pending" or time.monotonic() > deadline:
+            return state
+        time.sleep(0.02)
 
 
 def wait_for_pin(app, reference="40321", timeout=10.0) -> CheckIn:

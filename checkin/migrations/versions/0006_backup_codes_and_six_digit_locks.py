@@ -1,5 +1,5 @@
 """Backup codes for an offline gateway, the daily lock check, locks that need 6-digit PINs,
-PINs up to 9 digits.
+PINs up to 9 digits, and code removal after Revoke or Cancel as background work.
 
 Revision ID: 0006
 Revises: 0003
@@ -51,12 +51,16 @@ def upgrade():
         batch_op.alter_column("needs_six_digits", existing_type=sa.Boolean(), server_default=None)
     with op.batch_alter_table("check_ins") as batch_op:
         batch_op.alter_column("pin", existing_type=sa.String(length=4), type_=sa.String(length=9))
+        batch_op.add_column(sa.Column("removal_state", sa.String(length=16), nullable=True))
+        batch_op.add_column(sa.Column("removal_error", sa.Text(), nullable=True))
     _alter_lock_code_pin(sa.String(length=4), sa.String(length=9))
 
 
 def downgrade():
     _alter_lock_code_pin(sa.String(length=9), sa.String(length=4))
     with op.batch_alter_table("check_ins") as batch_op:
+        batch_op.drop_column("removal_error")
+        batch_op.drop_column("removal_state")
         batch_op.alter_column("pin", existing_type=sa.String(length=9), type_=sa.String(length=4))
     with op.batch_alter_table("locks") as batch_op:
         batch_op.drop_column("needs_six_digits")
