@@ -40,6 +40,8 @@ class Lock(db.Model):
     is_front_door: Mapped[bool] = mapped_column(default=False)
     # Set when the lock refused a 4-digit PIN (TTLock -3006): its guests get 6 digits from then on.
     needs_six_digits: Mapped[bool] = mapped_column(default=False)
+    # The gateway that carries commands to it, as the last lock check found (None: not known).
+    gateway_id: Mapped[int | None]
 
 
 class Room(db.Model):

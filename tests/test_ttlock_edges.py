@@ -96,3 +96,33 @@ def test_a_wifi_lock_is_told_by_feature_bit_56(ctx, cloud, mocked, feature_value
     store_token(timedelta(days=30))
     mocked.get(f"{BASE}/v3/lock/detail", json={"lockId": LOCK, "hasGateway": 0, "featureValue": feature_value})
     assert cloud.lock_detail(LOCK).is_wifi is wifi
+
+
+def test_commands_queue_per_gateway_not_per_account(ctx, tmp_path):
+    import threading
+
+    from checkin.locks.gateway_queue import GatewayQueue
+
+    gateways = {1: 501, 2: 502, 3: 501}
+    cloud = make_cloud(tmp_path, queue=GatewayQueue(tmp_path / "queue", max_wait_seconds=0.2, poll_seconds=0.005),
+                       gateway_of=gateways.get)
+    assert [cloud.gateway_key(lock) for lock in (1, 2, 3)] == [501, 502, 501]
+    held, release = threading.Event(), threading.Event()
+
+    def hold_gateway_501():
+        with cloud.gateway_turn([1]):
+            held.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold_gateway_501)
+    holder.start()
+    try:
+        assert held.wait(5)
+        with cloud.gateway_turn([2]):  # another gateway: no wait
+            pass
+        with pytest.raises(LockBusy, match="earlier lock commands"):
+            with cloud.gateway_turn([3]):  # lock 3 shares gateway 501
+                pass
+    finally:
+        release.set()
+        holder.join()

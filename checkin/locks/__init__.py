@@ -1,5 +1,6 @@
 """The lock cloud behind one small interface: TTLock for real, or a simulation. Built by checkin.pins.cloud."""
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
@@ -119,7 +120,12 @@ class LockCloud(ABC):
         """Every passcode on the lock, ours and others'."""
         raise LockConfigurationError(f"{type(self).__name__} cannot list a lock's passcodes.")
 
-    def gateway_turn(self) -> AbstractContextManager:
-        """Hold the gateway for a series of commands, so one guest's PIN reaches every lock
-        before the next guest's starts (a cloud without a shared gateway needs no turn)."""
+    def gateway_turn(self, lock_ids: Sequence[int] = ()) -> AbstractContextManager:
+        """Hold the gateways of these locks for a series of commands, so one guest's PIN reaches
+        every lock before the next guest's starts (a cloud without a shared gateway needs no turn)."""
         return nullcontext()
+
+    def gateway_key(self, lock_id: int) -> int | None:
+        """Which gateway carries commands to the lock, as far as known: locks behind different
+        gateways can take commands at the same time (None: the account's one queue)."""
+        return None

@@ -13,8 +13,8 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from . import LockBusy
@@ -43,6 +43,17 @@ def _turns_held_by_this_thread() -> set[Path]:
     if not hasattr(_this_thread, "held"):
         _this_thread.held = set()
     return _this_thread.held
+
+
+@contextmanager
+def turns_of(queues: Iterable["GatewayQueue"]) -> Iterator[None]:
+    """Hold the turns of several gateways, always taken in the same order, so two holders of
+    overlapping sets never wait on each other."""
+    by_folder = {queue.directory: queue for queue in queues}
+    with ExitStack() as stack:
+        for folder in sorted(by_folder):
+            stack.enter_context(by_folder[folder].turn())
+        yield
 
 
 class GatewayQueue:
@@ -75,6 +86,12 @@ class GatewayQueue:
             # Unlink before closing: a successor never mistakes a finished ticket for a live one.
             path.unlink(missing_ok=True)
             os.close(fd)
+
+    def for_gateway(self, gateway_id: int | None) -> "GatewayQueue":
+        """The queue of one gateway of this account (this one when the gateway is unknown)."""
+        if gateway_id is None:
+            return self
+        return GatewayQueue(self.directory / f"gateway-{gateway_id}", self.max_wait_seconds, self.poll_seconds)
 
     def _ticket_path(self, ticket: int) -> Path:
         return self.directory / f"{_TICKET_PREFIX}{ticket:012d}"

@@ -10,7 +10,7 @@ import os
 import random
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Protocol
@@ -26,7 +26,7 @@ from . import (
     LockUnreachable,
     PasscodeOnLock,
 )
-from .gateway_queue import GatewayQueue
+from .gateway_queue import GatewayQueue, turns_of
 
 
 class SimulatedLocks(Protocol):
@@ -54,6 +54,7 @@ class SimulatedLockCloud(LockCloud):
         latency_seconds: float = 0.0,
         failure_rate: float = 0.0,
         offline_lock_ids: set[int] = frozenset(),
+        gateway_of: Callable[[int], int | None] = lambda lock_id: None,
     ):
         self.store = store
         self.zone = zone
@@ -62,20 +63,22 @@ class SimulatedLockCloud(LockCloud):
         self.offline_lock_ids = set(offline_lock_ids)
         self._random = random.Random()
         self._queue = queue
+        self._gateway_of = gateway_of
 
     @contextmanager
     def _through_gateway(self, lock_id: int) -> Iterator[None]:
         """Wait in line, then spend a gateway's latency and fail the way an offline gateway does."""
-        with self._queue.turn(), self._gateway_in_use():
+        queue = self._queue.for_gateway(self._gateway_of(lock_id))
+        with queue.turn(), self._gateway_in_use(queue):
             time.sleep(self.latency_seconds)
             if lock_id in self.offline_lock_ids or self._random.random() < self.failure_rate:
                 raise LockUnreachable(f"The gateway for lock {lock_id} is offline (simulated).")
             yield
 
     @contextmanager
-    def _gateway_in_use(self) -> Iterator[None]:
+    def _gateway_in_use(self, queue: GatewayQueue) -> Iterator[None]:
         """Occupy the simulated gateway, or answer "busy" as TTLock does if it is occupied."""
-        path = self._queue.directory / "gateway-in-use"
+        path = queue.directory / "gateway-in-use"
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             try:
@@ -98,8 +101,13 @@ class SimulatedLockCloud(LockCloud):
         with self._through_gateway(lock_id):
             self.store.delete(lock_id, passcode_id)
 
-    def gateway_turn(self):
-        return self._queue.turn()
+    def gateway_turn(self, lock_ids=()):
+        if not lock_ids:
+            return self._queue.turn()
+        return turns_of(self._queue.for_gateway(self._gateway_of(lock_id)) for lock_id in lock_ids)
+
+    def gateway_key(self, lock_id: int) -> int | None:
+        return self._gateway_of(lock_id)
 
     def get_backup_code(self, lock_id: int, name: str, valid_from: datetime, valid_until: datetime) -> IssuedBackupCode:
         # Like TTLock's: made by the cloud, so an offline gateway does not matter.
@@ -114,8 +122,8 @@ class SimulatedLockCloud(LockCloud):
         return self.store.codes(lock_id)
 
     def lock_gateways(self, lock_id: int) -> list[int]:
-        # One simulated gateway per lock, numbered after it; an offline one has not heard it.
-        return [] if lock_id in self.offline_lock_ids else [lock_id]
+        # The gateway the lock is set to (one shared gateway, 1, by default); an offline one hears nothing.
+        return [] if lock_id in self.offline_lock_ids else [self._gateway_of(lock_id) or 1]
 
     def lock_clock(self, lock_id: int) -> datetime:
         with self._through_gateway(lock_id):

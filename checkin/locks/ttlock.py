@@ -25,7 +25,7 @@ from . import (
     LockInfo,
     PasscodeOnLock,
 )
-from .gateway_queue import GatewayQueue, exclusive_file_lock
+from .gateway_queue import GatewayQueue, exclusive_file_lock, turns_of
 from .ttlock_errors import error_for
 
 log = logging.getLogger(__name__)
@@ -85,6 +85,7 @@ class TTLockCloud(LockCloud):
         queue: GatewayQueue,
         token_store: TokenStore,
         lock_name: Callable[[int], str | None] = lambda lock_id: None,
+        gateway_of: Callable[[int], int | None] = lambda lock_id: None,
         connect_timeout: float = 10.0,
         read_timeout: float = 40.0,
         busy_backoff: Sequence[float] = DEFAULT_BUSY_BACKOFF,
@@ -97,6 +98,7 @@ class TTLockCloud(LockCloud):
         self._queue = queue
         self._tokens = token_store
         self._lock_name = lock_name
+        self._gateway_of = gateway_of
         self._timeout = (connect_timeout, read_timeout)
         self._busy_backoff = tuple(busy_backoff)
         logging.getLogger("urllib3.connectionpool").addFilter(_hide_access_tokens)
@@ -133,8 +135,13 @@ class TTLockCloud(LockCloud):
                 raise
             log.info("Passcode %s was already gone from lock %s", passcode_id, lock_id)
 
-    def gateway_turn(self):
-        return self._queue.turn()
+    def gateway_turn(self, lock_ids=()):
+        if not lock_ids:
+            return self._queue.turn()
+        return turns_of(self._gateway_queue(lock_id) for lock_id in lock_ids)
+
+    def gateway_key(self, lock_id: int) -> int | None:
+        return self._gateway_of(lock_id)
 
     def get_backup_code(self, lock_id: int, name: str, valid_from: datetime, valid_until: datetime) -> IssuedBackupCode:
         # Computed by the cloud from keys the lock already holds: no gateway, so no queue.
@@ -168,10 +175,13 @@ class TTLockCloud(LockCloud):
 
     def lock_gateways(self, lock_id: int) -> list[int]:
         body = self._call("GET", "/v3/gateway/listByLock", {"lockId": lock_id}, lock_id)
-        return [int(item["gatewayId"]) for item in body.get("list") or [] if "gatewayId" in item]
+        heard = [item for item in body.get("list") or [] if "gatewayId" in item]
+        # TTLock sends a command through the gateway that hears the lock best: that one first.
+        heard.sort(key=lambda item: -int(item.get("rssi") or -200))
+        return [int(item["gatewayId"]) for item in heard]
 
     def lock_clock(self, lock_id: int) -> datetime:
-        with self._queue.turn():  # read over the gateway, like any command to the lock
+        with self._gateway_queue(lock_id).turn():  # read over the gateway, like any command to the lock
             body = self._call("GET", "/v3/lock/queryDate", {"lockId": lock_id}, lock_id)
         try:
             return datetime.fromtimestamp(int(body["date"]) / 1000, timezone.utc)
@@ -186,7 +196,7 @@ class TTLockCloud(LockCloud):
 
     def _gateway_command(self, path: str, fields: dict, lock_id: int) -> dict:
         """A command the gateway carries to the lock: queued behind others, "busy" retried."""
-        with self._queue.turn():
+        with self._gateway_queue(lock_id).turn():
             for delay in self._busy_backoff:
                 try:
                     return self._call("POST", path, fields, lock_id)
@@ -196,6 +206,10 @@ class TTLockCloud(LockCloud):
                     log.info("%s Trying again in %g s.", error.reason, delay)
                 time.sleep(delay)
             return self._call("POST", path, fields, lock_id)
+
+    def _gateway_queue(self, lock_id: int | None) -> GatewayQueue:
+        """One queue per gateway: a gateway carries one command at a time, two gateways two."""
+        return self._queue.for_gateway(None if lock_id is None else self._gateway_of(lock_id))
 
     def _pages(self, path: str, fields: dict, lock_id: int | None = None) -> Iterator[dict]:
         page = 1

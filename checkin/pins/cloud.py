@@ -58,6 +58,7 @@ def simulated_lock_cloud(config, **behaviour) -> SimulatedLockCloud:
         DatabaseSimulatedLocks(),
         GatewayQueue(queue_directory(config, "simulated")),
         property_zone(),
+        gateway_of=gateway_of,
         **behaviour,
     )
 
@@ -82,6 +83,7 @@ def _ttlock_cloud(config) -> TTLockCloud:
         queue=GatewayQueue(queue_directory(config, f"ttlock:{config['TTLOCK_USERNAME']}")),
         token_store=DatabaseTokenStore(),
         lock_name=lock_name,
+        gateway_of=gateway_of,
         connect_timeout=float(config["TTLOCK_CONNECT_TIMEOUT"]),
         read_timeout=read_timeout,
         busy_backoff=[float(s) for s in config.get("TTLOCK_BUSY_BACKOFF", DEFAULT_BUSY_BACKOFF)],
@@ -99,6 +101,12 @@ def lock_name(ttlock_id: int) -> str | None:
     """The owner's name for a lock, for error messages."""
     with Session(db.engine) as session:
         return session.scalar(select(Lock.name).where(Lock.ttlock_id == ttlock_id))
+
+
+def gateway_of(ttlock_id: int) -> int | None:
+    """The gateway the last lock check found for a lock, so commands queue per gateway."""
+    with Session(db.engine) as session:
+        return session.scalar(select(Lock.gateway_id).where(Lock.ttlock_id == ttlock_id))
 
 
 class DatabaseTokenStore:

@@ -6,6 +6,10 @@ that a timed-out call may have written is looked for on the lock before anything
 import logging
 import re
 import secrets
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
+
+from flask import current_app
 
 from sqlalchemy import select, update
 
@@ -76,36 +80,82 @@ def _place_pin(
 ) -> tuple[str, list[LockTarget]]:
     if not locks:
         raise LockCloudError("No lock is configured for this room or the front door.")
-    # One turn at the gateway for the whole PIN: in a burst of arrivals the first guests' PINs
-    # are done first, instead of every front-door command going before any room lock's.
-    with lock_cloud().gateway_turn():
+    by_gateway = _by_gateway(locks)
+    # Behind one gateway, one turn for the whole PIN: in a burst of arrivals the first guests'
+    # PINs are done first, instead of every front-door command going before any room lock's.
+    # Behind several, each gateway's commands go at the same time, each in its own turn.
+    one_turn = lock_cloud().gateway_turn([lock.ttlock_id for lock in locks]) if len(by_gateway) == 1 else nullcontext()
+    with one_turn:
         for _ in range(PIN_PICKS_PER_ATTEMPT):
             _clear_earlier_codes(plan, tried)
             pin = choose_pin(_pins_in_use(plan) | tried, _pin_digits(plan))
             tried.add(pin)
             # Recorded before any lock is touched, so whoever takes over knows what to look for.
             update_owned_row(plan, pin=pin)
-            offline = []
-            try:
-                for lock in locks:
-                    try:
-                        passcode_id = _add_or_adopt(plan, lock, pin)
-                    except LockUnreachable:
-                        if not leave_out_offline:
-                            raise
-                        offline.append(lock)
-                        continue
-                    _record_lock_code(plan, lock, pin, passcode_id)
+            outcomes = _add_everywhere(plan, by_gateway, pin, leave_out_offline)
+            # Every code that reached a lock is recorded first, so a failure below removes it.
+            for lock in locks:
+                if isinstance(outcomes[lock], int):
+                    _record_lock_code(plan, lock, pin, outcomes[lock])
+            offline = [lock for lock in locks if isinstance(outcomes[lock], LockUnreachable) and leave_out_offline]
+            failures = [(lock, outcomes[lock]) for lock in locks
+                        if isinstance(outcomes[lock], LockCloudError) and lock not in offline]
+            if not failures:
                 return pin, offline
-            except (DuplicatePasscode, PasscodeRejected) as refusal:
-                if refusal.errcode == PIN_LENGTH_REFUSED:
-                    _remember_six_digits(plan, lock)
+            refusals = [(lock, error) for lock, error in failures if isinstance(error, (DuplicatePasscode, PasscodeRejected))]
+            if len(refusals) == len(failures):
+                for lock, refusal in refusals:
+                    if refusal.errcode == PIN_LENGTH_REFUSED:
+                        _remember_six_digits(plan, lock)
                 continue
-            except LockCloudError:
-                remove_lock_codes(plan.check_in_id)
-                raise
+            remove_lock_codes(plan.check_in_id)
+            raise next(error for _, error in failures if not isinstance(error, (DuplicatePasscode, PasscodeRejected)))
         remove_lock_codes(plan.check_in_id)
     raise PasscodeRejected(f"The locks refused {PIN_PICKS_PER_ATTEMPT} different PINs in a row.")
+
+
+def _by_gateway(locks: tuple[LockTarget, ...]) -> list[list[LockTarget]]:
+    """The locks grouped by the gateway that carries their commands, in the stay's order."""
+    groups: dict[object, list[LockTarget]] = {}
+    for lock in locks:
+        groups.setdefault(lock_cloud().gateway_key(lock.ttlock_id), []).append(lock)
+    return list(groups.values())
+
+
+def _add_everywhere(plan: PinJobPlan, by_gateway: list[list[LockTarget]], pin: str, past_offline: bool) -> dict:
+    """Add the PIN to every lock: in order behind one gateway, at once behind several. Returns
+    each lock's passcode id, or the LockCloudError it met; a lock after a failure behind the
+    same gateway is not tried (its outcome is the same error) unless `past_offline` and the
+    failure was an offline gateway."""
+    if len(by_gateway) == 1:
+        return _add_in_order(plan, by_gateway[0], pin, past_offline)
+    app = current_app._get_current_object()
+
+    def one_gateway(group: list[LockTarget]) -> dict:
+        with app.app_context(), lock_cloud().gateway_turn([lock.ttlock_id for lock in group]):
+            return _add_in_order(plan, group, pin, past_offline)
+
+    outcomes = {}
+    with ThreadPoolExecutor(max_workers=len(by_gateway), thread_name_prefix="pin-gateway") as pool:
+        for result in pool.map(one_gateway, by_gateway):
+            outcomes.update(result)
+    return outcomes
+
+
+def _add_in_order(plan: PinJobPlan, locks: list[LockTarget], pin: str, past_offline: bool) -> dict:
+    outcomes: dict[LockTarget, int | LockCloudError] = {}
+    for lock in locks:
+        try:
+            outcomes[lock] = _add_or_adopt(plan, lock, pin)
+        except LockUnreachable as error:
+            if not past_offline:
+                outcomes.update({rest: error for rest in locks if rest not in outcomes})
+                break
+            outcomes[lock] = error  # the next lock may be heard by a gateway that works
+        except LockCloudError as error:
+            outcomes.update({rest: error for rest in locks if rest not in outcomes})
+            break
+    return outcomes
 
 
 def _clear_earlier_codes(plan: PinJobPlan, tried: set[str]) -> None:

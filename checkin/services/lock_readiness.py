@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..clock import at_property_time, property_today, property_zone, utc_now
 from ..extensions import db
@@ -127,13 +127,21 @@ def _check_gateway(finding: LockFinding, listed: LockInfo) -> bool:
     if not listed.has_gateway:
         finding.problem("It has no gateway, so PINs cannot reach it. Pair a gateway in the TTLock app.", urgent=True)
         return False
-    if not lock_cloud().lock_gateways(finding.ttlock_id):
-        finding.problem(
-            "No gateway has heard it in the last 30 minutes: its gateway is offline or too far away. "
-            "Guests would get backup codes instead of their PIN.", urgent=True,
-        )
-        return False
-    return True
+    gateways = lock_cloud().lock_gateways(finding.ttlock_id)
+    if gateways:
+        _remember_gateway(finding.ttlock_id, gateways[0])
+        return True
+    finding.problem(
+        "No gateway has heard it in the last 30 minutes: its gateway is offline or too far away. "
+        "Guests would get backup codes instead of their PIN.", urgent=True,
+    )
+    return False
+
+
+def _remember_gateway(ttlock_id: int, gateway_id: int) -> None:
+    """Commands queue per gateway: locks behind different gateways get theirs at the same time."""
+    db.session.execute(update(Lock).where(Lock.ttlock_id == ttlock_id).values(gateway_id=gateway_id))
+    db.session.commit()
 
 
 def _check_battery(finding: LockFinding, percent: int | None) -> None:

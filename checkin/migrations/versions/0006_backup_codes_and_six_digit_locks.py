@@ -1,5 +1,6 @@
 """Backup codes for an offline gateway, the daily lock check, locks that need 6-digit PINs,
-PINs up to 9 digits, and code removal after Revoke or Cancel as background work.
+PINs up to 9 digits, code removal after Revoke or Cancel as background work, and each lock's
+gateway (commands queue per gateway).
 
 Revision ID: 0006
 Revises: 0003
@@ -46,6 +47,7 @@ def upgrade():
     )
     with op.batch_alter_table("locks") as batch_op:
         batch_op.add_column(sa.Column("needs_six_digits", sa.Boolean(), nullable=False, server_default=sa.false()))
+        batch_op.add_column(sa.Column("gateway_id", sa.Integer(), nullable=True))
     # The server default only fills the existing rows; the model sets the value for new ones.
     with op.batch_alter_table("locks") as batch_op:
         batch_op.alter_column("needs_six_digits", existing_type=sa.Boolean(), server_default=None)
@@ -63,6 +65,7 @@ def downgrade():
         batch_op.drop_column("removal_state")
         batch_op.alter_column("pin", existing_type=sa.String(length=9), type_=sa.String(length=4))
     with op.batch_alter_table("locks") as batch_op:
+        batch_op.drop_column("gateway_id")
         batch_op.drop_column("needs_six_digits")
     op.drop_table("lock_checks")
     op.drop_table("backup_codes")
