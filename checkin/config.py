@@ -58,6 +58,8 @@ class DefaultConfig:
     TTLOCK_CONNECT_TIMEOUT = 10
     # A gateway wakes the lock over Bluetooth before it answers: give it time.
     TTLOCK_READ_TIMEOUT = 40
+    # Renew the TTLock access token this many days before it expires (0 to 30; it lasts 90).
+    TTLOCK_RENEW_DAYS_BEFORE_EXPIRY = 7
     # Seconds between tries of a command the gateway answered "busy" (TTLock -3003, -3037).
     TTLOCK_BUSY_BACKOFF = [5, 15, 60]
     # Where gateway commands queue, one at a time across all workers (default: instance/lock-queues).

@@ -126,3 +126,56 @@ def test_commands_queue_per_gateway_not_per_account(ctx, tmp_path):
     finally:
         release.set()
         holder.join()
+
+
+@pytest.mark.parametrize("errcode", [10003, 10004, 10011, -3, 10001])
+def test_any_refused_refresh_falls_back_to_the_documented_password_login(ctx, cloud, mocked, errcode):
+    store_token(timedelta(days=1))
+    mocked.post(f"{BASE}/oauth2/token", json={"errcode": errcode, "errmsg": "refused"})
+    token_answer(mocked)
+    mocked.get(f"{BASE}/v3/lock/detail", json={"lockId": LOCK})
+    cloud.lock_detail(LOCK)
+
+    refresh, login, detail = mocked.calls
+    assert form(refresh)["grant_type"] == "refresh_token"
+    assert form(login) == {
+        "clientId": "client-id",
+        "clientSecret": SECRET,
+        "username": USERNAME,
+        "password": hashlib.md5(PASSWORD.encode()).hexdigest(),
+    }
+    assert query(detail)["accessToken"] == "0123456789abcdef0123456789abcdef"
+
+
+def test_a_refresh_that_cannot_reach_ttlock_is_not_followed_by_a_login(ctx, cloud, mocked):
+    store_token(timedelta(days=-1))  # expired: a new token is needed
+    mocked.post(f"{BASE}/oauth2/token", body=requests.ConnectionError("no route"))
+    with pytest.raises(LockBusy):
+        cloud.lock_detail(LOCK)
+    assert len(mocked.calls) == 1
+
+
+@pytest.mark.parametrize("renew_before", [timedelta(days=400), timedelta(days=-3)])
+def test_a_wrong_early_renewal_setting_falls_back_to_7_days(ctx, tmp_path, mocked, renew_before):
+    cloud = make_cloud(tmp_path, renew_before=renew_before)
+    store_token(timedelta(days=30))
+    mocked.get(f"{BASE}/v3/lock/detail", json={"lockId": LOCK})
+    cloud.lock_detail(LOCK)
+    assert [call.request.url.split("?")[0] for call in mocked.calls] == [f"{BASE}/v3/lock/detail"]
+
+
+def test_an_early_renewal_refused_outright_still_lets_the_call_through(ctx, cloud, mocked):
+    store_token(timedelta(days=3))  # inside the window, still valid
+    mocked.post(f"{BASE}/oauth2/token", json={"errcode": 10011, "errmsg": "invalid refresh_token"})
+    mocked.post(f"{BASE}/oauth2/token", json={"errcode": 10007, "errmsg": "invalid password"})
+    mocked.get(f"{BASE}/v3/lock/detail", json={"lockId": LOCK})
+    cloud.lock_detail(LOCK)
+    assert query(mocked.calls[2])["accessToken"] == "a1b2c3d4e5f60718293a4b5c6d7e8f90"
+
+
+def test_an_expired_token_whose_renewal_is_refused_is_a_configuration_error(ctx, cloud, mocked):
+    store_token(timedelta(days=-1))
+    mocked.post(f"{BASE}/oauth2/token", json={"errcode": 10011, "errmsg": "invalid refresh_token"})
+    mocked.post(f"{BASE}/oauth2/token", json={"errcode": 10007, "errmsg": "invalid password"})
+    with pytest.raises(LockConfigurationError, match="TTLOCK_PASSWORD"):
+        cloud.lock_detail(LOCK)

@@ -31,12 +31,13 @@ from .ttlock_errors import error_for
 log = logging.getLogger(__name__)
 
 RENEW_WHEN_LESS_THAN = timedelta(days=7)
+# An early-renewal window outside this range is a mistake (at worst, a renewal before every call).
+LONGEST_RENEWAL_WINDOW = timedelta(days=30)
 TOKEN_LIFETIME_IF_UNSTATED = 90 * 24 * 3600  # TTLock's documented default, in seconds
 # The spec's suggested waits between tries when the gateway or lock answers "busy".
 DEFAULT_BUSY_BACKOFF = (5.0, 15.0, 60.0)
 BUSY_CODES = {-3003, -3037}
 TOKEN_REJECTED = {10003, 10004}
-REFRESH_TOKEN_REJECTED = 10011
 ALREADY_DELETED = -2009
 PAGE_SIZE = 100
 
@@ -89,6 +90,7 @@ class TTLockCloud(LockCloud):
         connect_timeout: float = 10.0,
         read_timeout: float = 40.0,
         busy_backoff: Sequence[float] = DEFAULT_BUSY_BACKOFF,
+        renew_before: timedelta = RENEW_WHEN_LESS_THAN,
     ):
         self._base_url = base_url.rstrip("/")
         self._client_id = client_id
@@ -101,6 +103,11 @@ class TTLockCloud(LockCloud):
         self._gateway_of = gateway_of
         self._timeout = (connect_timeout, read_timeout)
         self._busy_backoff = tuple(busy_backoff)
+        if not timedelta(0) <= renew_before <= LONGEST_RENEWAL_WINDOW:
+            log.warning("Renewing the TTLock token %s before expiry makes no sense; using %s days",
+                        renew_before, RENEW_WHEN_LESS_THAN.days)
+            renew_before = RENEW_WHEN_LESS_THAN
+        self._renew_before = renew_before
         logging.getLogger("urllib3.connectionpool").addFilter(_hide_access_tokens)
 
     # The LockCloud interface.
@@ -288,14 +295,15 @@ class TTLockCloud(LockCloud):
 
     def _access_token(self) -> str:
         token = self._tokens.load(self._username)
-        if token is not None and token.expires_at - utc_now() > RENEW_WHEN_LESS_THAN:
+        if token is not None and token.expires_at - utc_now() > self._renew_before:
             return token.access
         try:
             return self._renew_token(stale=token.access if token else None)
-        except LockBusy:
+        except LockCloudError as error:
+            # Renewing early is a precaution: whatever went wrong, a token still valid serves.
             if token is None or token.expires_at <= utc_now():
                 raise
-            log.warning("Could not renew the TTLock token early; the current one still works")
+            log.warning("Could not renew the TTLock token early (%s); the current one still works", error.reason)
             return token.access
 
     def _renew_token(self, stale: str | None) -> str:
@@ -311,13 +319,12 @@ class TTLockCloud(LockCloud):
                         {"grant_type": "refresh_token", "refresh_token": token.refresh}
                     )
                 except LockCloudError as error:
-                    if error.errcode != REFRESH_TOKEN_REJECTED:
-                        raise
-                    log.info("TTLock refused the refresh token (errcode 10011); logging in again")
+                    if error.errcode is None:
+                        raise  # TTLock did not answer: a login would not get through either
+                    log.info("TTLock refused the refresh (errcode %s); logging in again", error.errcode)
             if body is None:
-                body = self._token_request(
-                    {"grant_type": "password", "username": self._username, "password": self._password_md5}
-                )
+                # Exactly the documented parameters: clientId, clientSecret, username, password (MD5).
+                body = self._token_request({"username": self._username, "password": self._password_md5})
             return self._store_token(body, token.refresh if token else "")
 
     def _token_request(self, fields: dict) -> dict:

@@ -6,6 +6,7 @@ names come from here, each in its own short session, so no transaction spans a l
 import hashlib
 import os
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -87,6 +88,7 @@ def _ttlock_cloud(config) -> TTLockCloud:
         connect_timeout=float(config["TTLOCK_CONNECT_TIMEOUT"]),
         read_timeout=read_timeout,
         busy_backoff=[float(s) for s in config.get("TTLOCK_BUSY_BACKOFF", DEFAULT_BUSY_BACKOFF)],
+        renew_before=timedelta(days=float(config.get("TTLOCK_RENEW_DAYS_BEFORE_EXPIRY", 7))),
     )
 
 
