@@ -33,6 +33,10 @@ class DuplicatePasscode(LockCloudError):
     """The lock already holds this PIN (ours after a timeout, or someone else's)."""
 
 
+class PasscodeNotFound(LockCloudError):
+    """The cloud knows no passcode with this id on the lock (TTLock -2009)."""
+
+
 class PasscodeRejected(LockCloudError):
     """The lock refuses this PIN (length or too simple): pick another."""
 
@@ -89,7 +93,8 @@ class LockCloud(ABC):
 
     @abstractmethod
     def delete_passcode(self, lock_id: int, passcode_id: int) -> None:
-        """Remove a passcode from the lock; one already gone counts as removed."""
+        """Remove a passcode from the lock; PasscodeNotFound if the cloud knows no such id
+        (the caller looks for the code by PIN before taking it as gone)."""
 
     @abstractmethod
     def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:

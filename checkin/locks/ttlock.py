@@ -38,7 +38,6 @@ TOKEN_LIFETIME_IF_UNSTATED = 90 * 24 * 3600  # TTLock's documented default, in s
 DEFAULT_BUSY_BACKOFF = (5.0, 15.0, 60.0)
 BUSY_CODES = {-3003, -3037}
 TOKEN_REJECTED = {10003, 10004}
-ALREADY_DELETED = -2009
 PAGE_SIZE = 100
 
 _TOKEN_IN_URL = re.compile(r"(accessToken=)[^&\s\"']+")
@@ -135,12 +134,7 @@ class TTLockCloud(LockCloud):
 
     def delete_passcode(self, lock_id: int, passcode_id: int) -> None:
         fields = {"lockId": lock_id, "keyboardPwdId": passcode_id, "deleteType": 2}  # via the gateway
-        try:
-            self._gateway_command("/v3/keyboardPwd/delete", fields, lock_id)
-        except LockCloudError as error:
-            if error.errcode != ALREADY_DELETED:
-                raise
-            log.info("Passcode %s was already gone from lock %s", passcode_id, lock_id)
+        self._gateway_command("/v3/keyboardPwd/delete", fields, lock_id)
 
     def gateway_turn(self, lock_ids=()):
         if not lock_ids:

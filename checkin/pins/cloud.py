@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import property_zone, utc_now
 from ..extensions import db
-from ..locks import DuplicatePasscode, LockCloud, LockConfigurationError, PasscodeOnLock
+from ..locks import DuplicatePasscode, LockCloud, LockConfigurationError, PasscodeNotFound, PasscodeOnLock
 from ..locks.gateway_queue import GatewayQueue
 from ..locks.simulated import SimulatedLockCloud
 from ..locks.ttlock import DEFAULT_BUSY_BACKOFF, StoredToken, TTLockCloud
@@ -147,11 +147,15 @@ class DatabaseSimulatedLocks:
 
     def delete(self, lock_id: int, passcode_id: int) -> None:
         with Session(db.engine) as session, session.begin():
-            session.execute(
+            deleted = session.execute(
                 delete(SimulatedPasscode).where(
                     SimulatedPasscode.lock_ttlock_id == lock_id, SimulatedPasscode.id == passcode_id
                 )
-            )
+            ).rowcount
+        if not deleted:
+            missing = PasscodeNotFound(f"Lock {lock_id} holds no passcode {passcode_id} (simulated, TTLock error -2009).")
+            missing.errcode = -2009
+            raise missing
 
     def find(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
         with Session(db.engine) as session:

@@ -16,7 +16,7 @@ from ..locks import LockCloudError, LockUnreachable
 from ..models import AuditAction, CheckIn, PinState
 from .backup import fall_back_to_backup_codes
 from .events import announce, pin_failed
-from .placement import place_pin_on_every_lock
+from .placement import place_pin_on_every_lock, remove_unrecorded_codes
 from .plan import JobSuperseded, PinJobPlan, plan_job, update_owned_row
 from .removal import remove_lock_codes
 
@@ -39,6 +39,14 @@ def run_pin_job(app: Flask, check_in_id: int, job_id: str) -> None:
 def _generate_pin(check_in_id: int, job_id: str) -> None:
     plan = plan_job(check_in_id, job_id)
     tried: set[str] = set()
+    try:
+        _make_pin(plan, tried)
+    except JobSuperseded:
+        remove_unrecorded_codes(plan, tried)
+        raise
+
+
+def _make_pin(plan: PinJobPlan, tried: set[str]) -> None:
     failure = LockCloudError("No lock is configured for this room or the front door.")
     for attempt in range(1, int(current_app.config["PIN_ATTEMPTS"]) + 1):
         _count_attempt(plan)
@@ -62,7 +70,8 @@ def _generate_pin(check_in_id: int, job_id: str) -> None:
             return
         except LockCloudError as error:
             reason = f"{reason} No backup code could be had either: {error.reason}"
-    _finish_failed(check_in_id, job_id, reason)
+    remove_unrecorded_codes(plan, tried)
+    _finish_failed(plan.check_in_id, plan.job_id, reason)
 
 
 def _count_attempt(plan: PinJobPlan) -> None:

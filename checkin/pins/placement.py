@@ -19,7 +19,7 @@ from ..locks import DuplicatePasscode, LockBusy, LockCloudError, LockUnreachable
 from ..models import CheckIn, Lock, LockCode, PinState
 from .cloud import lock_cloud
 from .plan import LockTarget, PinJobPlan, update_owned_row
-from .removal import remove_lock_codes
+from .removal import remove_lock_codes, take_code_off
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ PIN_PICKS_PER_ATTEMPT = 5
 # TTLock's answer when a lock model takes only 6 to 9 digits: its guests get 6 from then on.
 PIN_LENGTH_REFUSED = -3006
 LONG_PIN_DIGITS = 6
+DATES_ROUNDED_BY_LESS_THAN_MS = 3600 * 1000
 
 
 def is_acceptable_pin(pin: str, digits: int = 4) -> bool:
@@ -167,8 +168,30 @@ def _clear_earlier_codes(plan: PinJobPlan, tried: set[str]) -> None:
     for lock in plan.locks:
         passcode_id = _our_code_on_lock(plan, lock, plan.earlier_pin)
         if passcode_id is not None:
-            lock_cloud().delete_passcode(lock.ttlock_id, passcode_id)
+            take_code_off(lock.ttlock_id, passcode_id, plan.earlier_pin, plan.passcode_name)
             log.info("Removed an unrecorded code of booking %s from %s", plan.booking_reference, lock.name)
+
+
+def remove_unrecorded_codes(plan: PinJobPlan, tried: set[str]) -> None:
+    """When a job gives up: no code of ours stays on a lock, including a PIN tried earlier in
+    the job whose add timed out and landed after we looked. Best effort: an unreachable lock's
+    stray code is logged (it ends by its own dates)."""
+    recorded = set(db.session.execute(
+        select(LockCode.lock_id, LockCode.passcode_id).where(
+            LockCode.check_in_id == plan.check_in_id, LockCode.removed_at.is_(None))
+    ).all())
+    db.session.commit()
+    for lock in plan.locks:
+        try:
+            strays = [code for code in lock_cloud().list_passcodes(lock.ttlock_id)
+                      if code.name == plan.passcode_name and code.pin in tried
+                      and (lock.id, code.passcode_id) not in recorded]
+            for code in strays:
+                take_code_off(lock.ttlock_id, code.passcode_id, code.pin, plan.passcode_name)
+                log.info("Removed a code of booking %s that a lost answer left on %s", plan.booking_reference, lock.name)
+        except LockCloudError as error:
+            log.warning("Could not check %s for codes of booking %s left behind: %s",
+                        lock.name, plan.booking_reference, error.reason)
 
 
 def _pin_digits(plan: PinJobPlan) -> int:
@@ -205,13 +228,14 @@ def _pins_in_use(plan: PinJobPlan) -> set[str]:
 
 
 def _our_code_on_lock(plan: PinJobPlan, lock: LockTarget, pin: str) -> int | None:
-    """The id of this booking's code with this PIN on the lock, if there is one."""
+    """The id of this booking's code with this PIN on the lock, if there is one. Its stored dates
+    may differ from ours by less than an hour: some locks round them."""
     existing = lock_cloud().find_passcode(lock.ttlock_id, pin)
     ours = (
         existing is not None
         and existing.name == plan.passcode_name
-        and existing.start_ms == to_epoch_ms(plan.valid_from)
-        and existing.end_ms == to_epoch_ms(plan.valid_until)
+        and abs(existing.start_ms - to_epoch_ms(plan.valid_from)) < DATES_ROUNDED_BY_LESS_THAN_MS
+        and abs(existing.end_ms - to_epoch_ms(plan.valid_until)) < DATES_ROUNDED_BY_LESS_THAN_MS
     )
     return existing.passcode_id if ours else None
 

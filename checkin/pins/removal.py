@@ -10,11 +10,12 @@ from sqlalchemy import select, update
 
 from ..clock import utc_now
 from ..extensions import db
-from ..locks import LockCloudError
-from ..models import AuditAction, CheckIn, Lock, LockCode, PinState, RemovalState
+from ..locks import LockCloudError, PasscodeNotFound
+from ..models import AuditAction, Booking, CheckIn, Lock, LockCode, PinState, RemovalState
 from ..stays import stay_window
 from .cloud import lock_cloud
 from .events import announce
+from .plan import passcode_name
 from .runner import pin_jobs
 
 log = logging.getLogger(__name__)
@@ -27,18 +28,40 @@ def remove_lock_codes(check_in_id: int, job_id: str | None = None) -> None:
     so a later attempt or the sweep removes them.
     """
     query = (
-        select(LockCode.id, LockCode.passcode_id, Lock.ttlock_id, Lock.name)
+        select(LockCode.id, LockCode.passcode_id, LockCode.pin, Lock.ttlock_id, Lock.name, Booking.reference)
         .join(Lock, LockCode.lock_id == Lock.id)
+        .join(CheckIn, LockCode.check_in_id == CheckIn.id)
+        .join(Booking, CheckIn.booking_id == Booking.id)
         .where(LockCode.check_in_id == check_in_id, LockCode.removed_at.is_(None))
     )
     if job_id is not None:
         query = query.where(LockCode.job_id == job_id)
     codes = db.session.execute(query).all()
     db.session.commit()
-    for code_id, passcode_id, ttlock_id, lock_name in codes:
-        lock_cloud().delete_passcode(ttlock_id, passcode_id)
+    for code_id, passcode_id, pin, ttlock_id, lock_name, reference in codes:
+        take_code_off(ttlock_id, passcode_id, pin, passcode_name(reference))
         _mark_removed(code_id)
         log.info("Removed check-in %s's code from %s", check_in_id, lock_name)
+
+
+def take_code_off(ttlock_id: int, passcode_id: int, pin: str, name: str) -> None:
+    """Delete our code from the lock. If the cloud knows no such id (-2009), look for our code
+    by PIN before taking it as gone: one the cloud lists under another id comes off too."""
+    try:
+        lock_cloud().delete_passcode(ttlock_id, passcode_id)
+        return
+    except PasscodeNotFound:
+        pass
+    listed = lock_cloud().find_passcode(ttlock_id, pin)
+    if listed is None or listed.name != name or listed.passcode_id == passcode_id:
+        log.info("Passcode %s was already gone from lock %s", passcode_id, ttlock_id)
+        return
+    log.info("Our code was on lock %s under passcode id %s, not %s; removing it", ttlock_id,
+             listed.passcode_id, passcode_id)
+    try:
+        lock_cloud().delete_passcode(ttlock_id, listed.passcode_id)
+    except PasscodeNotFound:
+        pass  # gone between the list and the delete
 
 
 def _mark_removed(code_id: int) -> None:
@@ -122,14 +145,14 @@ def sweep_codes() -> SweepReport:
     ).all()
     now = utc_now()
     due = [
-        (code.id, code.passcode_id, lock.ttlock_id, lock.name, check_in.booking.reference)
+        (code.id, code.passcode_id, code.pin, lock.ttlock_id, lock.name, check_in.booking.reference)
         for code, check_in, lock in rows
         if _code_is_due(code, check_in, now)
     ]
     db.session.commit()
-    for code_id, passcode_id, ttlock_id, lock_name, reference in due:
+    for code_id, passcode_id, pin, ttlock_id, lock_name, reference in due:
         try:
-            lock_cloud().delete_passcode(ttlock_id, passcode_id)
+            take_code_off(ttlock_id, passcode_id, pin, passcode_name(reference))
         except LockCloudError as error:
             report.failed.append(f"booking {reference} on {lock_name}: {error.reason}")
             continue
