@@ -61,12 +61,15 @@ def _make_pin(plan: PinJobPlan, tried: set[str]) -> None:
                 break
             continue
         _finish_ready(plan, pin)
+        if len(tried) > 1:  # an earlier PIN's add may have landed after we looked for it
+            remove_unrecorded_codes(plan, tried)
         return
     reason = failure.reason
     if isinstance(failure, LockUnreachable):
         # The cloud answers but a gateway does not: codes the locks check by themselves still work.
         try:
             fall_back_to_backup_codes(plan, tried, reason)
+            remove_unrecorded_codes(plan, tried)
             return
         except LockCloudError as error:
             reason = f"{reason} No backup code could be had either: {error.reason}"
