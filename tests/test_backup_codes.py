@@ -162,3 +162,14 @@ def test_a_backup_code_the_guest_has_seen_is_never_swapped(app, guest, demo, clo
 
         codes = {door.door: door.code for door in door_codes(db.session.scalar(db.select(CheckIn)))}
     assert codes["Room 1 door"] == seen
+
+
+def test_the_owner_can_read_the_backup_codes_to_the_guest(app, guest, demo, cloud):
+    from checkin.services import owner_actions
+
+    cloud.offline_lock_ids = {FRONT_DOOR, ROOM_1}
+    check_in_and_open_room(app, guest)
+    with app.app_context():
+        pin, backups = owner_actions.reveal_pin(db.session.scalar(db.select(CheckIn)))
+    assert pin is None
+    assert dict(backups) == {door: code for door, (code, _) in backup_codes(app).items()}

@@ -30,11 +30,11 @@ def booking(reference: str):
 def show_pin(reference: str):
     status = _status_or_404(reference)
     try:
-        pin = owner_actions.reveal_pin(status.booking.check_in) if status.booking.check_in else None
+        pin, backup_codes = owner_actions.reveal_pin(status.booking.check_in) if status.booking.check_in else (None, [])
     except ActionRefused as refusal:
         flash(str(refusal), "error")
         return redirect(url_for("owner.booking", reference=reference))
-    return _booking_page(reference, pin=pin)
+    return _booking_page(reference, pin=pin, backup_codes=backup_codes)
 
 
 @bp.route("/bookings/<reference>/retry-pin", methods=["POST"])
@@ -90,10 +90,11 @@ def _status_or_404(reference: str) -> owner_dashboard.BookingStatus:
     return owner_dashboard.booking_status(booking)
 
 
-def _booking_page(reference: str, pin: str | None = None):
+def _booking_page(reference: str, pin: str | None = None, backup_codes: list[tuple[str, str]] = ()):
     status = _status_or_404(reference)
     events = audit.events_for_booking(status.booking.reference)
-    return render_template("owner/booking.html", status=status, events=events, pin=pin, labels=AUDIT_LABELS)
+    return render_template("owner/booking.html", status=status, events=events, pin=pin, backup_codes=backup_codes,
+                           labels=AUDIT_LABELS)
 
 
 def _act(reference: str, done: str, action, target):

@@ -73,12 +73,14 @@ def retry_removal(check_in: CheckIn) -> None:
     queue_code_removal(check_in.id)
 
 
-def reveal_pin(check_in: CheckIn) -> str:
-    """The guest's ready PIN, for the owner to read to them; every reveal is audited."""
-    if check_in.pin_state != PinState.READY or not check_in.pin:
+def reveal_pin(check_in: CheckIn) -> tuple[str | None, list[tuple[str, str]]]:
+    """The guest's ready PIN and backup codes (door, code), for the owner to read to them; every
+    reveal is audited."""
+    backups = [(backup.lock.name, backup.code) for backup in check_in.backup_codes]
+    if check_in.pin_state != PinState.READY or not (check_in.pin or backups):
         raise ActionRefused("There is no working PIN to show.")
     record_event(AuditAction.PIN_SHOWN, check_in.booking.reference)
-    return check_in.pin
+    return check_in.pin, backups
 
 
 def add_booking(reference: str, surname: str, room_id: int, check_in_date: date, check_out_date: date) -> Booking:
