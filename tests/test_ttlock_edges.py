@@ -1,8 +1,10 @@
-"""TTLock edges: backup codes, the readiness reads, 6-digit locks, token and login refusals."""
+"""TTLock edges: backup codes, the readiness reads, per-gateway queues, token and login refusals."""
+import hashlib
 from datetime import date, timedelta
 
 import pytest
 import requests
+import time_machine
 
 from checkin.clock import at_property_time
 from checkin.locks import IssuedBackupCode, LockBusy, LockConfigurationError
@@ -23,9 +25,6 @@ from test_ttlock_client import (  # noqa: F401  (fixtures)
     store_token,
     token_answer,
 )
-
-import hashlib
-import time_machine
 
 
 def test_backup_code_is_a_period_code_got_from_the_cloud_without_the_gateway(ctx, cloud, mocked):

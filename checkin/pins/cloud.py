@@ -153,7 +153,7 @@ class DatabaseSimulatedLocks:
                 )
             ).rowcount
         if not deleted:
-            missing = PasscodeNotFound(f"Lock {lock_id} holds no passcode {passcode_id} (simulated, TTLock error -2009).")
+            missing = PasscodeNotFound(f"Lock {lock_id} holds no passcode {passcode_id} (simulated, TTLock -2009).")
             missing.errcode = -2009
             raise missing
 

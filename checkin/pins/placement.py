@@ -28,6 +28,8 @@ PIN_PICKS_PER_ATTEMPT = 5
 # TTLock's answer when a lock model takes only 6 to 9 digits: its guests get 6 from then on.
 PIN_LENGTH_REFUSED = -3006
 LONG_PIN_DIGITS = 6
+# A lock's answers that say "not this PIN": another PIN may do.
+PIN_REFUSALS = (DuplicatePasscode, PasscodeRejected)
 DATES_ROUNDED_BY_LESS_THAN_MS = 3600 * 1000
 
 
@@ -85,8 +87,8 @@ def _place_pin(
     # Behind one gateway, one turn for the whole PIN: in a burst of arrivals the first guests'
     # PINs are done first, instead of every front-door command going before any room lock's.
     # Behind several, each gateway's commands go at the same time, each in its own turn.
-    one_turn = lock_cloud().gateway_turn([lock.ttlock_id for lock in locks]) if len(by_gateway) == 1 else nullcontext()
-    with one_turn:
+    one_gateway = len(by_gateway) == 1
+    with lock_cloud().gateway_turn([lock.ttlock_id for lock in locks]) if one_gateway else nullcontext():
         for _ in range(PIN_PICKS_PER_ATTEMPT):
             _clear_earlier_codes(plan, tried)
             pin = choose_pin(_pins_in_use(plan) | tried, _pin_digits(plan))
@@ -103,14 +105,14 @@ def _place_pin(
                         if isinstance(outcomes[lock], LockCloudError) and lock not in offline]
             if not failures:
                 return pin, offline
-            refusals = [(lock, error) for lock, error in failures if isinstance(error, (DuplicatePasscode, PasscodeRejected))]
-            if len(refusals) == len(failures):
-                for lock, refusal in refusals:
+            refused = [(lock, error) for lock, error in failures if isinstance(error, PIN_REFUSALS)]
+            if len(refused) == len(failures):  # every lock that failed refused this PIN: pick another
+                for lock, refusal in refused:
                     if refusal.errcode == PIN_LENGTH_REFUSED:
                         _remember_six_digits(plan, lock)
                 continue
             remove_lock_codes(plan.check_in_id)
-            raise next(error for _, error in failures if not isinstance(error, (DuplicatePasscode, PasscodeRejected)))
+            raise next(error for _, error in failures if not isinstance(error, PIN_REFUSALS))
         remove_lock_codes(plan.check_in_id)
     raise PasscodeRejected(f"The locks refused {PIN_PICKS_PER_ATTEMPT} different PINs in a row.")
 
@@ -125,9 +127,9 @@ def _by_gateway(locks: tuple[LockTarget, ...]) -> list[list[LockTarget]]:
 
 def _add_everywhere(plan: PinJobPlan, by_gateway: list[list[LockTarget]], pin: str, past_offline: bool) -> dict:
     """Add the PIN to every lock: in order behind one gateway, at once behind several. Returns
-    each lock's passcode id, or the LockCloudError it met; a lock after a failure behind the
-    same gateway is not tried (its outcome is the same error) unless `past_offline` and the
-    failure was an offline gateway."""
+    each lock's passcode id, the LockCloudError it met, or None for a lock not tried (after a
+    failure behind the same gateway, unless `past_offline` and the failure was an offline
+    gateway)."""
     if len(by_gateway) == 1:
         return _add_in_order(plan, by_gateway[0], pin, past_offline)
     app = current_app._get_current_object()
@@ -144,18 +146,15 @@ def _add_everywhere(plan: PinJobPlan, by_gateway: list[list[LockTarget]], pin: s
 
 
 def _add_in_order(plan: PinJobPlan, locks: list[LockTarget], pin: str, past_offline: bool) -> dict:
-    outcomes: dict[LockTarget, int | LockCloudError] = {}
+    outcomes: dict[LockTarget, int | LockCloudError | None] = dict.fromkeys(locks)
     for lock in locks:
         try:
             outcomes[lock] = _add_or_adopt(plan, lock, pin)
-        except LockUnreachable as error:
-            if not past_offline:
-                outcomes.update({rest: error for rest in locks if rest not in outcomes})
-                break
-            outcomes[lock] = error  # the next lock may be heard by a gateway that works
         except LockCloudError as error:
-            outcomes.update({rest: error for rest in locks if rest not in outcomes})
-            break
+            outcomes[lock] = error
+            # After an offline gateway the next lock may be heard by one that works.
+            if not (past_offline and isinstance(error, LockUnreachable)):
+                break
     return outcomes
 
 
@@ -188,7 +187,8 @@ def remove_unrecorded_codes(plan: PinJobPlan, tried: set[str]) -> None:
                       and (lock.id, code.passcode_id) not in recorded]
             for code in strays:
                 take_code_off(lock.ttlock_id, code.passcode_id, code.pin, plan.passcode_name)
-                log.info("Removed a code of booking %s that a lost answer left on %s", plan.booking_reference, lock.name)
+                log.info("Removed a code of booking %s that a lost answer left on %s",
+                         plan.booking_reference, lock.name)
         except LockCloudError as error:
             log.warning("Could not check %s for codes of booking %s left behind: %s",
                         lock.name, plan.booking_reference, error.reason)

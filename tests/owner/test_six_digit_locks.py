@@ -34,3 +34,12 @@ def test_a_lock_refusing_4_digits_gets_6_on_every_lock_and_later_guests_at_once(
     later = wait_for_pin(app, "40323")
     assert later.pin_state == "ready" and len(later.pin) == 6
     assert len([call for call in cloud.calls if call[0] == "add"]) - adds_before == 2
+
+
+def test_only_the_lock_that_refused_is_marked(app, demo, cloud):
+    cloud.failures[("add", FRONT_DOOR)] = [error_for(-3006, "passcode length must be 6 to 9", "lock 'Front door'")]
+    Guest(app.test_client()).check_in()
+    assert len(wait_for_pin(app).pin) == 6
+    with app.app_context():
+        marked = db.session.scalars(db.select(Lock.name).where(Lock.needs_six_digits)).all()
+    assert marked == ["Front door"]
