@@ -52,7 +52,7 @@ def start_arrival_day_jobs() -> int:
         select(CheckIn.id)
         .join(Booking, CheckIn.booking_id == Booking.id)
         .where(CheckIn.pin_state == PinState.AWAITING_DAY, Booking.check_in_date <= property_today(),
-               Booking.cancelled_at.is_(None))
+               Booking.check_out_date >= property_today(), Booking.cancelled_at.is_(None))
     ).all()
     db.session.commit()
     return sum(_claim_and_submit(check_in_id, CheckIn.pin_state == PinState.AWAITING_DAY, "Started the arrival-day")
