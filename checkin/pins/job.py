@@ -42,8 +42,8 @@ def _generate_pin(check_in_id: int, job_id: str) -> None:
     try:
         _make_pin(plan, tried)
     except JobSuperseded:
+        _clean_up_superseded(check_in_id, job_id)  # the recorded codes first: they are the likely ones
         remove_unrecorded_codes(plan, tried)
-        raise
 
 
 def _make_pin(plan: PinJobPlan, tried: set[str]) -> None:
