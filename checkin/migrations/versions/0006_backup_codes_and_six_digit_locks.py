@@ -82,4 +82,5 @@ def _alter_lock_code_pin(old, new):
         ["check_in_id", "lock_id", "job_id"],
         unique=True,
         sqlite_where=sa.text("removed_at IS NULL"),
+        postgresql_where=sa.text("removed_at IS NULL"),
     )
