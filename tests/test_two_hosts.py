@@ -24,16 +24,7 @@ def test_ten_guests_through_two_hosts_and_one_gateway_meet_no_busy_and_no_duplic
     database_uri = prepare_database(tmp_path, refs, database_uri_for(tmp_path))
     locks = [FakeLock(FRONT_DOOR, "Front door")] + [FakeLock(int(ref), f"Room {ref} door") for ref in refs]
     with FakeTTLock(locks, gateway_latency_seconds=0.1) as cloud:
-        settings = {
-            **NO_LOOKUP_LIMITS,
-            "LOCK_BACKEND": "ttlock",
-            "TTLOCK_BASE_URL": cloud.base_url,
-            "TTLOCK_CLIENT_ID": cloud.client_id,
-            "TTLOCK_CLIENT_SECRET": cloud.client_secret,
-            "TTLOCK_USERNAME": cloud.username,
-            "TTLOCK_PASSWORD": cloud.password,
-            "TTLOCK_BUSY_BACKOFF": [],  # no retries on busy: only the turns keep commands apart
-        }
+        settings = {**NO_LOOKUP_LIMITS, **cloud.app_settings()}
         (tmp_path / "host-a").mkdir()
         (tmp_path / "host-b").mkdir()
         with run_gunicorn(tmp_path / "host-a", database_uri, settings=settings) as host_a, \
