@@ -9,7 +9,7 @@ from flask.cli import with_appcontext
 from .config import masked
 from .database import upgrade_database
 from .locks import LockCloudError
-from .pins import move_misplaced_codes, sweep_codes, take_over_abandoned_jobs
+from .pins import move_misplaced_codes, resume_pin_jobs, sweep_codes
 from .platform_cli import add_calendar_command, map_room, sync_calendars_command
 from .services.booking_files import UnreadableFile
 from .services.booking_formats import DATE_ORDERS, FORMATS, FileRefused
@@ -147,12 +147,13 @@ def jobs():
 @jobs.command("resume")
 @with_appcontext
 def resume_jobs():
-    """Take up PIN jobs whose worker died (run it from a timer; safe at any time)."""
-    resumed = take_over_abandoned_jobs()
+    """Take up PIN jobs whose worker died, and those waiting for today's arrivals (run it from a
+    timer; safe at any time)."""
+    resumed = resume_pin_jobs()
     if resumed:
         # This process's pool runs them: wait so the command ends with the jobs done.
         current_app.extensions["pin_jobs"].shutdown(cancel_queued=False)
-    click.echo(f"Resumed {resumed} abandoned PIN job(s).")
+    click.echo(f"Resumed {resumed} PIN job(s).")
 
 
 @click.command("sweep")

@@ -111,6 +111,8 @@ class Settings(BaseSettings):
     # A gateway takes seconds to wake a lock, and a call cut short may still have written the PIN.
     TTLOCK_READ_TIMEOUT: Annotated[float, Field(ge=30)] = Field(40.0, examples=["40"])
     TTLOCK_BUSY_BACKOFF: Annotated[list[Seconds], NoDecode] = Field([5, 15, 60], examples=["5,15,60"])
+    # Renew the TTLock access token this many days before it expires (it lasts 90).
+    TTLOCK_RENEW_DAYS_BEFORE_EXPIRY: Annotated[int, Field(ge=0, le=30)] = Field(7, examples=["7"])
     LOCK_QUEUE_DIR: str | None = Field(None, examples=["/srv/checkin/instance/lock-queues"])
 
     # Wrong surnames on "find your booking", counted per client (an IPv4 address or IPv6 /64).
@@ -133,6 +135,9 @@ class Settings(BaseSettings):
     CALENDAR_SYNC_MINUTES: Annotated[int, Field(ge=1)] = Field(15, examples=["15"])  # a calendar read more recently is skipped
     CALENDAR_TIMEOUT_SECONDS: PositiveSeconds = Field(20.0, examples=["20"])  # to connect, and between bytes
     CALENDAR_ALERT_AFTER_FAILURES: Annotated[int, Field(ge=1)] = Field(3, examples=["3"])  # failed reads in a row
+
+    # When the maintenance timer checks tonight's locks each day (property time; see `locks check`).
+    READINESS_CHECK_AT: time = Field(time(12, 0), examples=["12:00"])
 
     PIN_JOB_THREADS: Annotated[int, Field(ge=1)] = Field(4, examples=["4"])
     PIN_JOB_HEARTBEAT_SECONDS: PositiveSeconds = Field(5.0, examples=["5"])
@@ -201,7 +206,7 @@ class Settings(BaseSettings):
     def _list(cls, value: Any) -> Any:
         return _list_from_text(value)
 
-    @field_serializer("CHECK_IN_TIME", "CHECK_OUT_TIME")
+    @field_serializer("CHECK_IN_TIME", "CHECK_OUT_TIME", "READINESS_CHECK_AT")
     def _clock_text(self, moment: time) -> str:
         # The rest of the app keeps clock times as "HH:MM" text.
         return moment.isoformat(timespec="minutes")

@@ -38,6 +38,10 @@ class Lock(db.Model):
     name: Mapped[str] = mapped_column(String(80), unique=True)
     ttlock_id: Mapped[int] = mapped_column(unique=True)
     is_front_door: Mapped[bool] = mapped_column(default=False)
+    # Set when the lock refused a 4-digit PIN (TTLock -3006): its guests get 6 digits from then on.
+    needs_six_digits: Mapped[bool] = mapped_column(default=False)
+    # The gateway that carries commands to it, as the last lock check found (None: not known).
+    gateway_id: Mapped[int | None]
 
 
 class Room(db.Model):
@@ -140,6 +144,16 @@ class PinState(enum.StrEnum):
     READY = "ready"
     FAILED = "failed"
     REVOKED = "revoked"  # the owner took the codes off the locks
+    # A gateway was offline before the arrival day: backup codes are issued on the day.
+    AWAITING_DAY = "awaiting_day"
+
+
+class RemovalState(enum.StrEnum):
+    """Taking a revoked or cancelled guest's codes off the locks, in the background."""
+
+    PENDING = "pending"
+    DONE = "done"
+    FAILED = "failed"
 
 
 class CheckIn(db.Model):
@@ -161,7 +175,7 @@ class CheckIn(db.Model):
     car_registration: Mapped[str | None] = mapped_column(String(12))
 
     pin_state: Mapped[PinState] = mapped_column(String(16), default=PinState.NOT_STARTED)
-    pin: Mapped[str | None] = mapped_column(String(4))
+    pin: Mapped[str | None] = mapped_column(String(9))
     # Which run of the job owns the row: a stale job can never overwrite a newer one.
     pin_job_id: Mapped[str | None] = mapped_column(String(32))
     # The process running it ("host:pid:start") and its last sign of life, to tell a dead job.
@@ -171,6 +185,9 @@ class CheckIn(db.Model):
     pin_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pin_finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     pin_error: Mapped[str | None] = mapped_column(Text)  # for the owner, never the guest
+    # After Revoke or Cancel: the codes coming off the locks (None: nothing asked).
+    removal_state: Mapped[RemovalState | None] = mapped_column(String(16))
+    removal_error: Mapped[str | None] = mapped_column(Text)  # for the owner
 
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A hash of the key the confirming browser's session holds: only that browser carries on.
@@ -182,6 +199,7 @@ class CheckIn(db.Model):
 
     booking: Mapped[Booking] = relationship(back_populates="check_in")
     lock_codes: Mapped[list["LockCode"]] = relationship(back_populates="check_in")
+    backup_codes: Mapped[list["BackupCode"]] = relationship(back_populates="check_in")
 
     @property
     def details_given(self) -> bool:
@@ -213,12 +231,50 @@ class LockCode(db.Model):
     check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id"))
     lock_id: Mapped[int] = mapped_column(ForeignKey("locks.id"))
     job_id: Mapped[str] = mapped_column(String(32))
-    pin: Mapped[str] = mapped_column(String(4))
+    pin: Mapped[str] = mapped_column(String(9))
     passcode_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
     removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     check_in: Mapped[CheckIn] = relationship(back_populates="lock_codes")
+    lock: Mapped[Lock] = relationship()
+
+
+class BackupCode(db.Model):
+    """A code the lock checks without its gateway, issued while the gateway was offline.
+
+    It cannot be deleted before its first use (TTLock -3008), so it ends by its own dates; once
+    the guest has seen it (shown_at), it is theirs for the stay and never replaced.
+    """
+
+    __tablename__ = "backup_codes"
+    __table_args__ = (UniqueConstraint("check_in_id", "lock_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    check_in_id: Mapped[int] = mapped_column(ForeignKey("check_ins.id"))
+    lock_id: Mapped[int] = mapped_column(ForeignKey("locks.id"))
+    passcode_id: Mapped[int]
+    code: Mapped[str] = mapped_column(String(9))
+    valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
+    valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utc_now)
+    shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    check_in: Mapped[CheckIn] = relationship(back_populates="backup_codes")
+    lock: Mapped[Lock] = relationship()
+
+
+class LockCheck(db.Model):
+    """The latest readiness check of one lock: its problems (one a line, empty when ready)."""
+
+    __tablename__ = "lock_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lock_id: Mapped[int] = mapped_column(ForeignKey("locks.id"), unique=True)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    problems: Mapped[str] = mapped_column(Text, default="")
+    urgent: Mapped[bool] = mapped_column(default=False)
+
     lock: Mapped[Lock] = relationship()
 
 
@@ -301,6 +357,7 @@ class AuditAction(enum.StrEnum):
     BOOKING_CANCELLED = "booking_cancelled"
     BOOKINGS_IMPORTED = "bookings_imported"
     CODE_SWEPT = "code_swept"
+    BACKUP_CODES_GIVEN = "backup_codes_given"
     LOCK_SAVED = "lock_saved"
     ROOM_SAVED = "room_saved"
     LOOKUP_TRIES_CLEARED = "lookup_tries_cleared"
@@ -324,6 +381,7 @@ AUDIT_LABELS = {
     AuditAction.BOOKING_CANCELLED: "Booking cancelled",
     AuditAction.BOOKINGS_IMPORTED: "Bookings imported",
     AuditAction.CODE_SWEPT: "Old code removed from a lock",
+    AuditAction.BACKUP_CODES_GIVEN: "Backup codes given (gateway offline)",
     AuditAction.LOCK_SAVED: "Lock saved",
     AuditAction.ROOM_SAVED: "Room saved",
     AuditAction.LOOKUP_TRIES_CLEARED: "Wrong-surname tries cleared",

@@ -15,6 +15,7 @@ TESTS_NOW=<ISO instant> runs the suite at another instant: the suite must pass a
 import os
 import re
 import tempfile
+import time
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -30,7 +31,7 @@ from checkin.clock import property_today
 from checkin.database import upgrade_database
 from checkin.extensions import db
 from checkin.locks import PasscodeOnLock
-from checkin.models import SimulatedPasscode
+from checkin.models import Booking, CheckIn, SimulatedPasscode
 from checkin.services.demo import load_demo_data
 from guest_driver import (
     CAR_REGISTRATION,
@@ -247,3 +248,16 @@ class Guest:
 @pytest.fixture
 def guest(client):
     return Guest(client)
+
+
+def wait_for_removal(app, reference="40321", timeout=10.0) -> str:
+    """Let the background removal of the booking's codes finish; returns its final state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.app_context():
+            state = db.session.scalar(
+                db.select(CheckIn.removal_state).join(Booking).where(Booking.reference == reference)
+            )
+        if state != "pending" or time.monotonic() > deadline:
+            return state
+        time.sleep(0.02)

@@ -31,6 +31,9 @@ class FakeLock:
     gateway: str | None = "gateway-1"  # None: the lock has no gateway
     battery: int = 90
     timezone_offset_ms: int = 0
+    clock_offset_ms: int = 0  # how far the lock's own clock is from the true time
+    wifi: bool = False  # a Wi-Fi lock (featureValue bit 56) reaches the cloud without a gateway
+    gateway_online: bool = True
 
 
 def _error(code: int, message: str) -> dict:
@@ -159,6 +162,8 @@ class FakeTTLock:
             "/v3/lock/listKeyboardPwd": self._list_passcodes,
             "/v3/lock/list": self._list_locks,
             "/v3/lock/detail": self._detail,
+            "/v3/lock/queryDate": self._query_date,
+            "/v3/gateway/listByLock": self._gateways_of,
         }
         if path not in routes:
             return _error(-3, "invalid parameter")
@@ -186,20 +191,21 @@ class FakeTTLock:
 
     def _through_gateway(self, lock: FakeLock, command) -> dict:
         """Run a command on the lock's gateway, or answer busy if it is carrying another one."""
-        if lock.gateway is None:
+        if lock.gateway is None and not lock.wifi:
             return _error(-2012, "lock is not connected to any gateway")
+        gateway = lock.gateway or f"wifi-{lock.lock_id}"  # a Wi-Fi lock is its own gateway
         with self._state:
-            if lock.gateway in self._gateways_in_use:
+            if gateway in self._gateways_in_use:
                 self.busy_answers += 1
                 return _error(-3003, "gateway is busy")
-            self._gateways_in_use.add(lock.gateway)
+            self._gateways_in_use.add(gateway)
         try:
             time.sleep(self.gateway_latency_seconds)
             with self._state:
                 return command()
         finally:
             with self._state:
-                self._gateways_in_use.discard(lock.gateway)
+                self._gateways_in_use.discard(gateway)
 
     def _add(self, fields: dict[str, str]) -> dict:
         lock = self._lock(fields)
@@ -263,6 +269,23 @@ class FakeTTLock:
         return {**_lock_fields(lock), "timezoneRawOffset": lock.timezone_offset_ms}
 
 
+    def _query_date(self, fields: dict[str, str]) -> dict:
+        lock = self._lock(fields)
+        if lock is None:
+            return _error(-1003, "lock does not exist")
+        if not lock.gateway_online:
+            return _error(-3002, "gateway is offline")
+        return self._through_gateway(lock, lambda: {"date": int(time.time() * 1000) + lock.clock_offset_ms})
+
+    def _gateways_of(self, fields: dict[str, str]) -> dict:
+        lock = self._lock(fields)
+        if lock is None:
+            return _error(-1003, "lock does not exist")
+        heard = lock.gateway is not None and lock.gateway_online
+        gateways = [{"gatewayId": sum(map(ord, lock.gateway)), "gatewayName": lock.gateway, "rssi": -60}] if heard else []
+        return {"list": gateways}
+
+
 def _lock_fields(lock: FakeLock) -> dict:
     return {
         "lockId": lock.lock_id,
@@ -270,6 +293,7 @@ def _lock_fields(lock: FakeLock) -> dict:
         "lockAlias": lock.name,
         "hasGateway": 0 if lock.gateway is None else 1,
         "electricQuantity": lock.battery,
+        "featureValue": format((1 << 56 if lock.wifi else 0) | 0xF44354CD5F3, "X"),
     }
 
 

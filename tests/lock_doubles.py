@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 from checkin.locks.gateway_queue import GatewayQueue
 from checkin.locks.simulated import SimulatedLockCloud
-from checkin.pins.cloud import DatabaseSimulatedLocks
+from checkin.pins.cloud import DatabaseSimulatedLocks, gateway_of
 
 
 class ScriptedLockCloud(SimulatedLockCloud):
@@ -21,7 +21,8 @@ class ScriptedLockCloud(SimulatedLockCloud):
     def __init__(self):
         # Codes in the app's database, as the real simulated backend keeps them; a queue of its own.
         queue = GatewayQueue(Path(tempfile.mkdtemp(prefix="scripted-gateway-")))
-        super().__init__(DatabaseSimulatedLocks(), queue, ZoneInfo("Europe/London"))
+        super().__init__(DatabaseSimulatedLocks(), queue, ZoneInfo("Europe/London"), gateway_of=gateway_of,
+                         gateway_queue=lambda gateway_id: GatewayQueue(queue.directory / f"gateway-{gateway_id}"))
         self.failures: dict[tuple[str, int], list[Exception]] = {}
         self.write_then_fail: dict[int, list[Exception]] = {}
         self.gate = threading.Event()

@@ -8,7 +8,7 @@ import time_machine
 from conftest import Guest, csrf_token
 
 from checkin.extensions import db
-from checkin.locks import LockUnreachable
+from checkin.locks import LockBusy
 from checkin.models import Booking, CheckIn, LockCode, PinState
 
 ROOM_PATH = re.compile(r"^/room/[A-Za-z0-9_-]{43}$")
@@ -68,7 +68,7 @@ def test_confirm_with_pin_pending_shows_almost_ready_then_moves_on(app, guest, d
 
 
 def test_confirm_with_pin_failed_shows_the_contact_page(app, guest, demo, cloud):
-    cloud.failures[("add", 1001)] = [LockUnreachable("Gateway 7 offline, errcode -3002")] * 2
+    cloud.failures[("add", 1001)] = [LockBusy("Gateway 7 unreachable, errcode 90000")] * 2
     answer_pages(guest)
     app.extensions["pin_jobs"].wait(1, timeout=5)
     response = guest.confirm()
@@ -82,7 +82,7 @@ def test_confirm_with_pin_failed_shows_the_contact_page(app, guest, demo, cloud)
 
 
 def test_guest_can_try_again_from_the_contact_page(app, guest, demo, cloud):
-    cloud.failures[("add", 1001)] = [LockUnreachable("offline")] * 2
+    cloud.failures[("add", 1001)] = [LockBusy("cloud unreachable")] * 2
     answer_pages(guest)
     app.extensions["pin_jobs"].wait(1, timeout=5)
     guest.confirm()
@@ -191,7 +191,7 @@ def test_the_pin_is_on_the_locks_before_confirm_and_confirm_adds_no_lock_call(ap
 def test_a_guest_on_the_contact_page_alerts_the_owner_once(app, guest, demo, cloud):
     from checkin.models import AlertOutbox
 
-    cloud.failures[("add", 1001)] = [LockUnreachable("offline")] * 2
+    cloud.failures[("add", 1001)] = [LockBusy("cloud unreachable")] * 2
     answer_pages(guest)
     app.extensions["pin_jobs"].wait(1, timeout=5)
     guest.confirm()

@@ -119,7 +119,7 @@ def test_export_prints_everything_held_about_the_guest(app, runner, demo, cloud)
     assert "Testington" in data["alerts"][0]["body"]
 
     with app.app_context():
-        revoke_pin(db.session.get(CheckIn, 1))
+        revoke_pin(db.session.get(CheckIn, 1), remove_now=True)
         pin = db.session.get(CheckIn, 1).pin
     data = json.loads(runner.invoke(args=["export-guest-data", "40321"]).output)
     assert data["check_in"]["pin"] == pin  # off every lock, it opens nothing

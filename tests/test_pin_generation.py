@@ -119,24 +119,24 @@ def test_room_lock_failing_once_is_retried_and_leaves_no_half_pin(app, guest, de
 
 
 def test_failing_twice_rolls_back_and_tells_the_owner(app, guest, demo, cloud, caplog):
-    cloud.failures[("add", ROOM_1)] = [LockUnreachable("The gateway for lock 2001 is offline.")] * 2
+    cloud.failures[("add", ROOM_1)] = [LockBusy("Could not reach the TTLock cloud.")] * 2
     guest.find_booking()
     guest.give_details()
     with caplog.at_level(logging.ERROR, logger="checkin.services.alerts"):
         check_in = wait_for_job(app)
     assert check_in.pin_state == PinState.FAILED
     assert check_in.pin_attempts == 2
-    assert check_in.pin_error == "The gateway for lock 2001 is offline."
+    assert check_in.pin_error == "Could not reach the TTLock cloud."
     assert codes_on(app, FRONT_DOOR) == codes_on(app, ROOM_1) == []
     with app.app_context():
         assert db.session.scalar(db.select(db.func.count()).where(LockCode.removed_at.is_(None))) == 0
     (alert,) = [r for r in caplog.records if r.name == "checkin.services.alerts"]
-    assert "40321" in alert.getMessage() and "offline" in alert.getMessage()
+    assert "40321" in alert.getMessage() and "TTLock cloud" in alert.getMessage()
     assert check_in.pin not in alert.getMessage()
 
 
 def test_a_failed_pin_can_be_started_again(app, guest, demo, cloud):
-    cloud.failures[("add", FRONT_DOOR)] = [LockUnreachable("offline")] * 2
+    cloud.failures[("add", FRONT_DOOR)] = [LockBusy("cloud unreachable")] * 2
     guest.find_booking()
     guest.give_details()
     assert wait_for_job(app).pin_state == PinState.FAILED
@@ -228,3 +228,68 @@ def test_each_pins_commands_go_to_the_gateway_back_to_back(app, demo, cloud):
     with app.app_context():
         names = db.session.scalars(db.select(SimulatedPasscode.name).order_by(SimulatedPasscode.id)).all()
     assert names in (["Guest 40321"] * 2 + ["Guest 40322"] * 2, ["Guest 40322"] * 2 + ["Guest 40321"] * 2)
+
+
+def on_gateways(app, gateways: dict[int, int]) -> None:
+    """Put locks behind gateways, as `locks check` records them."""
+    from checkin.models import Lock
+
+    with app.app_context():
+        for lock in db.session.scalars(db.select(Lock)):
+            lock.gateway_id = gateways.get(lock.ttlock_id)
+        db.session.commit()
+
+
+def test_locks_behind_different_gateways_get_the_pin_at_the_same_time(app, guest, demo, cloud, monkeypatch):
+    import threading
+
+    on_gateways(app, {FRONT_DOOR: 1, ROOM_1: 2})
+    both_in_flight = threading.Barrier(2, timeout=5)
+    add = cloud.add_passcode
+
+    def add_once_the_other_is_in_flight(*args):
+        both_in_flight.wait()  # breaks (and fails the PIN) if the adds came one after the other
+        return add(*args)
+
+    monkeypatch.setattr(cloud, "add_passcode", add_once_the_other_is_in_flight)
+    guest.find_booking()
+    guest.give_details()
+    check_in = wait_for_job(app)
+    assert check_in.pin_state == PinState.READY
+    assert [code.pin for code in codes_on(app, FRONT_DOOR)] == [code.pin for code in codes_on(app, ROOM_1)] == [
+        check_in.pin]
+
+
+def test_locks_behind_one_gateway_get_the_pin_one_after_the_other(app, guest, demo, cloud, monkeypatch):
+    import threading
+
+    on_gateways(app, {FRONT_DOOR: 1, ROOM_1: 1})
+    in_flight, most = [0], [0]
+    guard = threading.Lock()
+    add = cloud.add_passcode
+
+    def counted(*args):
+        with guard:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+        try:
+            return add(*args)
+        finally:
+            with guard:
+                in_flight[0] -= 1
+
+    monkeypatch.setattr(cloud, "add_passcode", counted)
+    guest.find_booking()
+    guest.give_details()
+    assert wait_for_job(app).pin_state == PinState.READY
+    assert most[0] == 1
+
+
+def test_a_failure_behind_one_gateway_takes_the_code_off_the_other(app, guest, demo, cloud):
+    on_gateways(app, {FRONT_DOOR: 1, ROOM_1: 2})
+    cloud.failures[("add", ROOM_1)] = [LockBusy("Could not reach the TTLock cloud.")] * 2
+    guest.find_booking()
+    guest.give_details()
+    check_in = wait_for_job(app)
+    assert check_in.pin_state == PinState.FAILED
+    assert codes_on(app, FRONT_DOOR) == codes_on(app, ROOM_1) == []

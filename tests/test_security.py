@@ -56,9 +56,9 @@ def test_behind_a_proxy_the_client_address_comes_from_x_forwarded_for(tmp_path):
 
 
 def test_guest_try_again_is_limited(app, guest, demo, cloud):
-    from checkin.locks import LockUnreachable
+    from checkin.locks import LockBusy
 
-    cloud.failures[("add", 1001)] = [LockUnreachable("offline")] * 20
+    cloud.failures[("add", 1001)] = [LockBusy("cloud unreachable")] * 20
     guest.find_booking()
     guest.give_details()
     guest.give_parking(None)

@@ -18,6 +18,7 @@ from checkin.locks import (
     LockCloudError,
     LockConfigurationError,
     LockUnreachable,
+    PasscodeNotFound,
     PasscodeOnLock,
     PasscodeRejected,
     QuotaExceeded,
@@ -132,7 +133,6 @@ def test_add_logs_in_then_writes_a_period_code_through_the_gateway(
         "clientSecret": SECRET,
         "username": USERNAME,
         "password": hashlib.md5(PASSWORD.encode()).hexdigest(),
-        "grant_type": "password",
     }
     assert (add.request.method, urlsplit(add.request.url).path) == ("POST", "/v3/keyboardPwd/add")
     assert add.request.headers["Content-Type"] == "application/x-www-form-urlencoded"
@@ -231,7 +231,7 @@ def test_rejected_refresh_token_means_logging_in_again(ctx, cloud, mocked):
 
     refresh, login, detail = mocked.calls
     assert form(refresh)["grant_type"] == "refresh_token"
-    assert form(login)["grant_type"] == "password"
+    assert "grant_type" not in form(login) and form(login)["username"] == USERNAME
     assert query(detail)["accessToken"] == FRESH_TOKEN
 
 
@@ -355,12 +355,13 @@ def test_find_passcode_is_none_when_no_code_matches_exactly(ctx, cloud, mocked):
     assert cloud.find_passcode(LOCK, "4821") is None
 
 
-def test_delete_goes_through_the_gateway_and_a_missing_code_counts_as_deleted(ctx, cloud, mocked):
+def test_delete_goes_through_the_gateway_and_a_missing_code_is_said_so(ctx, cloud, mocked):
     store_token(timedelta(days=30))
     mocked.post(f"{BASE}/v3/keyboardPwd/delete", json={"errcode": 0, "errmsg": "none error message"})
     mocked.post(f"{BASE}/v3/keyboardPwd/delete", json={"errcode": -2009, "errmsg": "not exist"})
     cloud.delete_passcode(LOCK, 91)
-    cloud.delete_passcode(LOCK, 91)
+    with pytest.raises(PasscodeNotFound):  # the caller looks for the code by PIN before deciding
+        cloud.delete_passcode(LOCK, 91)
 
     assert len(mocked.calls) == 2
     fields = form(mocked.calls[0])

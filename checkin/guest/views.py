@@ -124,7 +124,7 @@ def answers_open(view):
 
 def after_confirm_url(check_in: CheckIn) -> str:
     """The room page once the PIN is ready, the contact page if it failed, else the wait page."""
-    if check_in.pin_state == PinState.READY:
+    if check_in.pin_state in (PinState.READY, PinState.AWAITING_DAY):
         return url_for("guest.room", token=check_ins.room_token(check_in))
     if check_in.pin_state in (PinState.FAILED, PinState.REVOKED):
         return url_for("guest.contact")
@@ -263,11 +263,13 @@ def room(token: str):
     if not check_ins.room_link_is_current(check_in):
         abort(410)  # its PIN was revoked or remade: a new PIN comes with a new link
     count_step(Step.ROOM, check_in)
+    door_codes = check_ins.door_codes(check_in) if check_in.pin_state == PinState.READY else []
     response = current_app.make_response(
         render_template(
             "guest/room.html",
             check_in=check_in,
-            doors=[code.lock.name for code in check_in.lock_codes if code.removed_at is None],
+            door_codes=door_codes,
+            doors=[door.door for door in door_codes],
             valid_from=valid_from,
             valid_until=valid_until,
         )

@@ -13,8 +13,8 @@ import fcntl
 import os
 import threading
 import time
-from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -70,6 +70,43 @@ class Gateway(Protocol):
 
     def occupy(self) -> AbstractContextManager[None]:
         """Hold the gateway itself for one command, or raise LockBusy at once if another holds it."""
+
+
+@contextmanager
+def turns_of(gateways: Mapping[str, Gateway]) -> Iterator[None]:
+    """Hold the turns of several gateways, always taken in the order of their keys, so two holders
+    of overlapping sets never wait on each other."""
+    with ExitStack() as stack:
+        for key in sorted(gateways):
+            stack.enter_context(gateways[key].turn())
+        yield
+
+
+class AccountGateways:
+    """The gateways of one lock account: a queue per gateway, so two gateways carry two commands
+    at once, and the account's own queue for a lock whose gateway no lock check has recorded yet."""
+
+    def __init__(
+        self,
+        account: Gateway,
+        gateway_of: Callable[[int], int | None] = lambda lock_id: None,
+        gateway_queue: Callable[[int], Gateway] | None = None,
+    ):
+        self.account = account
+        self.gateway_of = gateway_of
+        self._gateway_queue = gateway_queue
+
+    def of_lock(self, lock_id: int | None) -> Gateway:
+        gateway_id = None if lock_id is None else self.gateway_of(lock_id)
+        if gateway_id is None or self._gateway_queue is None:
+            return self.account
+        return self._gateway_queue(gateway_id)
+
+    def turns(self, lock_ids: Sequence[int] = ()) -> AbstractContextManager[None]:
+        """One turn at every gateway the locks are behind (the account's turn when none given)."""
+        if not lock_ids:
+            return self.account.turn()
+        return turns_of({str(self.gateway_of(lock_id)): self.of_lock(lock_id) for lock_id in lock_ids})
 
 
 class GatewayQueue:

@@ -6,8 +6,9 @@ commands queue for it exactly as the real client's do, so check-ins running in p
 meet that answer.
 """
 import random
+import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Protocol
@@ -15,13 +16,14 @@ from zoneinfo import ZoneInfo
 
 from ..clock import to_epoch_ms, utc_now
 from . import (
+    IssuedBackupCode,
     LockCloud,
     LockConfigurationError,
     LockInfo,
     LockUnreachable,
     PasscodeOnLock,
 )
-from .gateway_queue import Gateway
+from .gateway_queue import AccountGateways, Gateway
 from .names import lock_label
 
 
@@ -37,6 +39,8 @@ class SimulatedLocks(Protocol):
 
     def find(self, lock_id: int, pin: str) -> PasscodeOnLock | None: ...
 
+    def codes(self, lock_id: int) -> list[PasscodeOnLock]: ...
+
     def locks(self) -> list[tuple[int, str]]:
         """(TTLock id, name) of every lock on the simulated account."""
 
@@ -50,6 +54,8 @@ class SimulatedLockCloud(LockCloud):
         latency_seconds: float = 0.0,
         failure_rate: float = 0.0,
         offline_lock_ids: set[int] = frozenset(),
+        gateway_of: Callable[[int], int | None] = lambda lock_id: None,
+        gateway_queue: Callable[[int], Gateway] | None = None,
     ):
         self.store = store
         self.zone = zone
@@ -57,12 +63,13 @@ class SimulatedLockCloud(LockCloud):
         self.failure_rate = failure_rate
         self.offline_lock_ids = set(offline_lock_ids)
         self._random = random.Random()
-        self._queue = queue
+        self._gateways = AccountGateways(queue, gateway_of, gateway_queue)
 
     @contextmanager
     def _through_gateway(self, lock_id: int) -> Iterator[None]:
         """Wait in line, then spend a gateway's latency and fail the way an offline gateway does."""
-        with self._queue.turn(), self._queue.occupy():
+        gateway = self._gateways.of_lock(lock_id)
+        with gateway.turn(), gateway.occupy():
             time.sleep(self.latency_seconds)
             if lock_id in self.offline_lock_ids or self._random.random() < self.failure_rate:
                 raise LockUnreachable(f"The gateway for {self._lock_label(lock_id)} is offline (simulated).")
@@ -82,11 +89,31 @@ class SimulatedLockCloud(LockCloud):
         with self._through_gateway(lock_id):
             self.store.change(lock_id, passcode_id, to_epoch_ms(valid_from), to_epoch_ms(valid_until))
 
-    def gateway_turn(self):
-        return self._queue.turn()
+    def gateway_turn(self, lock_ids=()):
+        return self._gateways.turns(lock_ids)
+
+    def gateway_key(self, lock_id: int) -> int | None:
+        return self._gateways.gateway_of(lock_id)
+
+    def get_backup_code(self, lock_id: int, name: str, valid_from: datetime, valid_until: datetime) -> IssuedBackupCode:
+        # Like TTLock's: made by the cloud, so an offline gateway does not matter.
+        code = str(secrets.randbelow(9 * 10**8) + 10**8)
+        passcode_id = self.store.add(lock_id, code, name, to_epoch_ms(valid_from), to_epoch_ms(valid_until))
+        return IssuedBackupCode(passcode_id, code)
 
     def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
         return self.store.find(lock_id, pin)
+
+    def list_passcodes(self, lock_id: int) -> list[PasscodeOnLock]:
+        return self.store.codes(lock_id)
+
+    def lock_gateways(self, lock_id: int) -> list[int]:
+        # The gateway the lock is set to (one shared gateway, 1, by default); an offline one hears nothing.
+        return [] if lock_id in self.offline_lock_ids else [self._gateways.gateway_of(lock_id) or 1]
+
+    def lock_clock(self, lock_id: int) -> datetime:
+        with self._through_gateway(lock_id):
+            return utc_now()
 
     def list_locks(self) -> list[LockInfo]:
         # Every lock the app knows is a simulated lock on the account.

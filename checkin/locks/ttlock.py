@@ -9,13 +9,15 @@ import re
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Protocol
 
 import requests
 
 from ..clock import to_epoch_ms, utc_now
 from . import (
+    WIFI_FEATURE_BIT,
+    IssuedBackupCode,
     LockBusy,
     LockCloud,
     LockCloudError,
@@ -23,7 +25,7 @@ from . import (
     LockInfo,
     PasscodeOnLock,
 )
-from .gateway_queue import Gateway
+from .gateway_queue import AccountGateways, Gateway
 from .names import lock_label
 from .ttlock_errors import error_for
 
@@ -35,8 +37,6 @@ TOKEN_LIFETIME_IF_UNSTATED = 90 * 24 * 3600  # TTLock's documented default, in s
 DEFAULT_BUSY_BACKOFF = (5.0, 15.0, 60.0)
 BUSY_CODES = {-3003, -3037}
 TOKEN_REJECTED = {10003, 10004}
-REFRESH_TOKEN_REJECTED = 10011
-ALREADY_DELETED = -2009
 PAGE_SIZE = 100
 
 _TOKEN_IN_URL = re.compile(r"(accessToken=)[^&\s\"']+")
@@ -84,9 +84,12 @@ class TTLockCloud(LockCloud):
         queue: Gateway,
         token_store: TokenStore,
         lock_name: Callable[[int], str | None] = lambda lock_id: None,
+        gateway_of: Callable[[int], int | None] = lambda lock_id: None,
+        gateway_queue: Callable[[int], Gateway] | None = None,
         connect_timeout: float = 10.0,
         read_timeout: float = 40.0,
         busy_backoff: Sequence[float] = DEFAULT_BUSY_BACKOFF,
+        renew_before: timedelta = RENEW_WHEN_LESS_THAN,
     ):
         self._base_url = base_url.rstrip("/")
         self._client_id = client_id
@@ -96,8 +99,10 @@ class TTLockCloud(LockCloud):
         self._queue = queue
         self._tokens = token_store
         self._lock_name = lock_name
+        self._gateways = AccountGateways(queue, gateway_of, gateway_queue)
         self._timeout = (connect_timeout, read_timeout)
         self._busy_backoff = tuple(busy_backoff)
+        self._renew_before = renew_before
         logging.getLogger("urllib3.connectionpool").addFilter(_hide_access_tokens)
 
     # The LockCloud interface.
@@ -125,12 +130,7 @@ class TTLockCloud(LockCloud):
 
     def delete_passcode(self, lock_id: int, passcode_id: int) -> None:
         fields = {"lockId": lock_id, "keyboardPwdId": passcode_id, "deleteType": 2}  # via the gateway
-        try:
-            self._gateway_command("/v3/keyboardPwd/delete", fields, lock_id)
-        except LockCloudError as error:
-            if error.errcode != ALREADY_DELETED:
-                raise
-            log.info("Passcode %s was already gone from lock %s", passcode_id, lock_id)
+        self._gateway_command("/v3/keyboardPwd/delete", fields, lock_id)
 
     def change_passcode(self, lock_id: int, passcode_id: int, valid_from: datetime, valid_until: datetime) -> None:
         fields = {
@@ -143,21 +143,33 @@ class TTLockCloud(LockCloud):
         }
         self._gateway_command("/v3/keyboardPwd/change", fields, lock_id)
 
-    def gateway_turn(self):
-        return self._queue.turn()
+    def gateway_turn(self, lock_ids=()):
+        return self._gateways.turns(lock_ids)
+
+    def gateway_key(self, lock_id: int) -> int | None:
+        return self._gateways.gateway_of(lock_id)
+
+    def get_backup_code(self, lock_id: int, name: str, valid_from: datetime, valid_until: datetime) -> IssuedBackupCode:
+        # Computed by the cloud from keys the lock already holds: no gateway, so no queue.
+        fields = {
+            "lockId": lock_id,
+            "keyboardPwdType": 3,  # a period code
+            "keyboardPwdName": name,
+            "startDate": to_epoch_ms(valid_from),
+            "endDate": to_epoch_ms(valid_until),
+        }
+        body = self._call("POST", "/v3/keyboardPwd/get", fields, lock_id)
+        code = str(body.get("keyboardPwd") or "")
+        if not code.isdigit() or "keyboardPwdId" not in body:
+            raise LockBusy(f"TTLock answered a backup code for {self._lock_label(lock_id)} without the code or its id.")
+        return IssuedBackupCode(int(body["keyboardPwdId"]), code)
 
     def find_passcode(self, lock_id: int, pin: str) -> PasscodeOnLock | None:
         # searchStr matches codes exactly but names loosely, so check the code ourselves.
         fields = {"lockId": lock_id, "orderBy": 1, "searchStr": pin}
         for item in self._pages("/v3/lock/listKeyboardPwd", fields, lock_id):
             if str(item.get("keyboardPwd")) == pin:
-                return PasscodeOnLock(
-                    passcode_id=int(item["keyboardPwdId"]),
-                    pin=pin,
-                    name=item.get("keyboardPwdName") or "",
-                    start_ms=int(item.get("startDate") or 0),
-                    end_ms=int(item.get("endDate") or 0),
-                )
+                return _passcode(item)
         return None
 
     def list_locks(self) -> list[LockInfo]:
@@ -167,11 +179,30 @@ class TTLockCloud(LockCloud):
         body = self._call("GET", "/v3/lock/detail", {"lockId": lock_id}, lock_id)
         return _lock_info({"lockId": lock_id, **body})
 
+    def lock_gateways(self, lock_id: int) -> list[int]:
+        body = self._call("GET", "/v3/gateway/listByLock", {"lockId": lock_id}, lock_id)
+        heard = [item for item in body.get("list") or [] if "gatewayId" in item]
+        # TTLock sends a command through the gateway that hears the lock best: that one first.
+        heard.sort(key=lambda item: -int(item.get("rssi") or -200))
+        return [int(item["gatewayId"]) for item in heard]
+
+    def lock_clock(self, lock_id: int) -> datetime:
+        with self._gateway_queue(lock_id).turn():  # read over the gateway, like any command to the lock
+            body = self._call("GET", "/v3/lock/queryDate", {"lockId": lock_id}, lock_id)
+        try:
+            return datetime.fromtimestamp(int(body["date"]) / 1000, timezone.utc)
+        except (KeyError, TypeError, ValueError):
+            raise LockBusy(f"TTLock answered the clock of {self._lock_label(lock_id)} without a date.") from None
+
+    def list_passcodes(self, lock_id: int) -> list[PasscodeOnLock]:
+        fields = {"lockId": lock_id, "orderBy": 1}
+        return [_passcode(item) for item in self._pages("/v3/lock/listKeyboardPwd", fields, lock_id)]
+
     # Requests.
 
     def _gateway_command(self, path: str, fields: dict, lock_id: int) -> dict:
         """A command the gateway carries to the lock: queued behind others, "busy" retried."""
-        with self._queue.turn():
+        with self._gateway_queue(lock_id).turn():
             for delay in self._busy_backoff:
                 try:
                     return self._call("POST", path, fields, lock_id)
@@ -181,6 +212,10 @@ class TTLockCloud(LockCloud):
                     log.info("%s Trying again in %g s.", error.reason, delay)
                 time.sleep(delay)
             return self._call("POST", path, fields, lock_id)
+
+    def _gateway_queue(self, lock_id: int | None) -> Gateway:
+        """One queue per gateway: a gateway carries one command at a time, two gateways two."""
+        return self._gateways.of_lock(lock_id)
 
     def _pages(self, path: str, fields: dict, lock_id: int | None = None) -> Iterator[dict]:
         page = 1
@@ -257,14 +292,15 @@ class TTLockCloud(LockCloud):
 
     def _access_token(self) -> str:
         token = self._tokens.load(self._username)
-        if token is not None and token.expires_at - utc_now() > RENEW_WHEN_LESS_THAN:
+        if token is not None and token.expires_at - utc_now() > self._renew_before:
             return token.access
         try:
             return self._renew_token(stale=token.access if token else None)
-        except LockBusy:
+        except LockCloudError as error:
+            # Renewing early is a precaution: whatever went wrong, a token still valid serves.
             if token is None or token.expires_at <= utc_now():
                 raise
-            log.warning("Could not renew the TTLock token early; the current one still works")
+            log.warning("Could not renew the TTLock token early (%s); the current one still works", error.reason)
             return token.access
 
     def _renew_token(self, stale: str | None) -> str:
@@ -280,13 +316,12 @@ class TTLockCloud(LockCloud):
                         {"grant_type": "refresh_token", "refresh_token": token.refresh}
                     )
                 except LockCloudError as error:
-                    if error.errcode != REFRESH_TOKEN_REJECTED:
-                        raise
-                    log.info("TTLock refused the refresh token (errcode 10011); logging in again")
+                    if error.errcode is None:
+                        raise  # TTLock did not answer: a login would not get through either
+                    log.info("TTLock refused the refresh (errcode %s); logging in again", error.errcode)
             if body is None:
-                body = self._token_request(
-                    {"grant_type": "password", "username": self._username, "password": self._password_md5}
-                )
+                # Exactly the documented parameters: clientId, clientSecret, username, password (MD5).
+                body = self._token_request({"username": self._username, "password": self._password_md5})
             return self._store_token(body, token.refresh if token else "")
 
     def _token_request(self, fields: dict) -> dict:
@@ -314,6 +349,16 @@ def _errcode(body: dict) -> int:
     return int(body.get("errcode") or 0)
 
 
+def _passcode(item: dict) -> PasscodeOnLock:
+    return PasscodeOnLock(
+        passcode_id=int(item["keyboardPwdId"]),
+        pin=str(item.get("keyboardPwd") or ""),
+        name=item.get("keyboardPwdName") or "",
+        start_ms=int(item.get("startDate") or 0),
+        end_ms=int(item.get("endDate") or 0),
+    )
+
+
 def _lock_info(item: dict) -> LockInfo:
     offset = item.get("timezoneRawOffset")
     battery = item.get("electricQuantity")
@@ -323,4 +368,15 @@ def _lock_info(item: dict) -> LockInfo:
         has_gateway=bool(int(item.get("hasGateway") or 0)),
         battery_percent=None if battery is None else int(battery),
         timezone_offset_ms=None if offset is None else int(offset),
+        is_wifi=bool(_feature_bits(item.get("featureValue")) >> WIFI_FEATURE_BIT & 1),
     )
+
+
+def _feature_bits(value) -> int:
+    """featureValue comes as a hex string (or, from some clients, a number)."""
+    if isinstance(value, int):
+        return value
+    try:
+        return int(str(value), 16)
+    except ValueError:
+        return 0

@@ -7,6 +7,7 @@ from ..models import AUDIT_LABELS
 from ..services import (
     audit,
     booking_inbox,
+    lock_readiness,
     lookup_limits,
     owner_actions,
     owner_dashboard,
@@ -22,7 +23,7 @@ from .blueprint import bp
 def dashboard():
     overview = owner_dashboard.day_overview(property_today())
     return render_template("owner/dashboard.html", overview=overview, undelivered=undelivered_alerts(),
-                           to_sort_out=booking_inbox.inbox())
+                           to_sort_out=booking_inbox.inbox(), lock_problems=lock_readiness.lock_problems_today())
 
 
 @bp.route("/bookings/<reference>")
@@ -36,11 +37,11 @@ def booking(reference: str):
 def show_pin(reference: str):
     status = _status_or_404(reference)
     try:
-        pin = owner_actions.reveal_pin(status.booking.check_in) if status.booking.check_in else None
+        pin, backup_codes = owner_actions.reveal_pin(status.booking.check_in) if status.booking.check_in else (None, [])
     except ActionRefused as refusal:
         flash(str(refusal), "error")
         return redirect(url_for("owner.booking", reference=reference))
-    return _booking_page(reference, pin=pin)
+    return _booking_page(reference, pin=pin, backup_codes=backup_codes)
 
 
 @bp.route("/bookings/<reference>/retry-pin", methods=["POST"])
@@ -55,15 +56,24 @@ def retry_pin(reference: str):
 @owner_required
 def revoke_pin(reference: str):
     status = _status_or_404(reference)
-    return _act(reference, "The PIN is revoked and off the locks.", owner_actions.revoke, status.booking.check_in)
+    return _act(reference, "The PIN is revoked. Its codes are coming off the locks: see below.",
+                owner_actions.revoke, status.booking.check_in)
 
 
 @bp.route("/bookings/<reference>/cancel", methods=["POST"])
 @owner_required
 def cancel_booking(reference: str):
     status = _status_or_404(reference)
-    return _act(reference, "The booking is cancelled; its PIN no longer opens any door.", owner_actions.cancel,
-                status.booking)
+    return _act(reference, "The booking is cancelled. Its codes are coming off the locks: see below.",
+                owner_actions.cancel, status.booking)
+
+
+@bp.route("/bookings/<reference>/retry-removal", methods=["POST"])
+@owner_required
+def retry_removal(reference: str):
+    status = _status_or_404(reference)
+    return _act(reference, "Trying again to take the codes off the locks.", owner_actions.retry_removal,
+                status.booking.check_in)
 
 
 @bp.route("/bookings/<reference>/clear-tries", methods=["POST"])
@@ -96,14 +106,14 @@ def _status_or_404(reference: str) -> owner_dashboard.BookingStatus:
     return owner_dashboard.booking_status(booking)
 
 
-def _booking_page(reference: str, pin: str | None = None):
+def _booking_page(reference: str, pin: str | None = None, backup_codes: list[tuple[str, str]] = ()):
     status = _status_or_404(reference)
     events = audit.events_for_booking(status.booking.reference)
     token = owner_actions.room_link_token(status.booking.check_in) if status.booking.check_in else None
     room_link = url_for("guest.room", token=token, _external=True) if token else None
     misses = lookup_limits.misses_today(status.booking.reference)
-    return render_template("owner/booking.html", status=status, events=events, pin=pin, labels=AUDIT_LABELS,
-                           room_link=room_link, misses=misses)
+    return render_template("owner/booking.html", status=status, events=events, pin=pin, backup_codes=backup_codes,
+                           labels=AUDIT_LABELS, room_link=room_link, misses=misses)
 
 
 def _act(reference: str, done: str, action, target):

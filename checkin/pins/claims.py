@@ -9,11 +9,11 @@ import uuid
 from datetime import timedelta
 
 from flask import current_app
-from sqlalchemy import select, update
+from sqlalchemy import case, select, update
 
-from ..clock import utc_now
+from ..clock import property_today, utc_now
 from ..extensions import db
-from ..models import CheckIn, PinState
+from ..models import Booking, CheckIn, PinState
 from .runner import pin_jobs, process_identity, process_is_dead
 
 log = logging.getLogger(__name__)
@@ -22,7 +22,7 @@ log = logging.getLogger(__name__)
 def start_pin_generation(check_in: CheckIn) -> bool:
     """Claim the check-in for a new PIN job and submit it; False if one is pending or ready."""
     return _claim_and_submit(
-        check_in.id, CheckIn.pin_state.in_([PinState.NOT_STARTED, PinState.FAILED]), "Started"
+        check_in.id, CheckIn.pin_state.in_([PinState.NOT_STARTED, PinState.FAILED, PinState.AWAITING_DAY]), "Started"
     )
 
 
@@ -45,6 +45,26 @@ def take_over_abandoned_jobs() -> int:
     return taken
 
 
+def start_arrival_day_jobs() -> int:
+    """Start the job again for every check-in that waits for its arrival day (a gateway was
+    offline) once that day has come: the PIN if the gateway is back, else backup codes."""
+    due = db.session.scalars(
+        select(CheckIn.id)
+        .join(Booking, CheckIn.booking_id == Booking.id)
+        .where(CheckIn.pin_state == PinState.AWAITING_DAY, Booking.check_in_date <= property_today(),
+               Booking.check_out_date >= property_today(), Booking.cancelled_at.is_(None))
+    ).all()
+    db.session.commit()
+    return sum(_claim_and_submit(check_in_id, CheckIn.pin_state == PinState.AWAITING_DAY, "Started the arrival-day",
+                                 keep_room_link=True)
+               for check_in_id in due)
+
+
+def resume_pin_jobs() -> int:
+    """What the runner's monitor and the timer do: take over dead jobs, start arrival-day ones."""
+    return take_over_abandoned_jobs() + start_arrival_day_jobs()
+
+
 def _is_abandoned(check_in: CheckIn) -> bool:
     if check_in.pin_job_owner is None or process_is_dead(check_in.pin_job_owner):
         return True
@@ -52,21 +72,25 @@ def _is_abandoned(check_in: CheckIn) -> bool:
     return check_in.pin_heartbeat_at is None or utc_now() - check_in.pin_heartbeat_at > silence
 
 
-def _claim_and_submit(check_in_id: int, claimable, verb: str) -> bool:
+def _claim_and_submit(check_in_id: int, claimable, verb: str, keep_room_link: bool = False) -> bool:
     job_id = uuid.uuid4().hex
     now = utc_now()
-    claimed = db.session.execute(
-        update(CheckIn)
-        .where(CheckIn.id == check_in_id, claimable)
-        .values(
-            pin_state=PinState.PENDING,
-            pin_job_id=job_id,
-            pin_job_owner=process_identity(),
-            pin_heartbeat_at=now,
-            pin_started_at=now,
-            pin_finished_at=None,
-            pin_error=None,
+    values = dict(
+        pin_state=PinState.PENDING,
+        pin_job_id=job_id,
+        pin_job_owner=process_identity(),
+        pin_heartbeat_at=now,
+        pin_started_at=now,
+        pin_finished_at=None,
+        pin_error=None,
+    )
+    if keep_room_link:
+        # The guest was told to keep the page their link opens: it shows this job's codes too.
+        values["room_link_job_id"] = case(
+            (CheckIn.room_link_job_id == CheckIn.pin_job_id, job_id), else_=CheckIn.room_link_job_id
         )
+    claimed = db.session.execute(
+        update(CheckIn).where(CheckIn.id == check_in_id, claimable).values(**values)
     ).rowcount
     db.session.commit()
     if claimed:

@@ -6,6 +6,7 @@ names come from here, each in its own short session, so no transaction spans a l
 import hashlib
 import os
 import threading
+from datetime import timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import property_zone, utc_now
 from ..extensions import db
-from ..locks import DuplicatePasscode, LockCloud, LockConfigurationError, PasscodeOnLock
+from ..locks import DuplicatePasscode, LockCloud, LockConfigurationError, PasscodeNotFound, PasscodeOnLock
 from ..locks.gateway_queue import Gateway, GatewayQueue
 from ..locks.names import lock_label
 from ..locks.simulated import SimulatedLockCloud
@@ -53,23 +54,34 @@ def build_lock_cloud(config) -> LockCloud:
 
 def simulated_lock_cloud(config, **behaviour) -> SimulatedLockCloud:
     """The simulated cloud on this app's database and gateway queue."""
-    return SimulatedLockCloud(DatabaseSimulatedLocks(), gateway_for(config, "simulated"), property_zone(), **behaviour)
+    return SimulatedLockCloud(
+        DatabaseSimulatedLocks(),
+        gateway_for(config, "simulated"),
+        property_zone(),
+        gateway_of=gateway_of,
+        gateway_queue=gateways_of(config, "simulated"),
+        **behaviour,
+    )
 
 
 def _ttlock_cloud(config) -> TTLockCloud:
     # The settings were checked at start-up (checkin/config.py): credentials present, timeouts sane.
+    account = f"ttlock:{config['TTLOCK_USERNAME']}"
     return TTLockCloud(
         base_url=config["TTLOCK_BASE_URL"],
         client_id=config["TTLOCK_CLIENT_ID"],
         client_secret=config["TTLOCK_CLIENT_SECRET"],
         username=config["TTLOCK_USERNAME"],
         password=config["TTLOCK_PASSWORD"],
-        queue=gateway_for(config, f"ttlock:{config['TTLOCK_USERNAME']}"),
+        queue=gateway_for(config, account),
         token_store=DatabaseTokenStore(),
         lock_name=lock_name,
+        gateway_of=gateway_of,
+        gateway_queue=gateways_of(config, account),
         connect_timeout=float(config["TTLOCK_CONNECT_TIMEOUT"]),
         read_timeout=float(config["TTLOCK_READ_TIMEOUT"]),
         busy_backoff=[float(s) for s in config.get("TTLOCK_BUSY_BACKOFF", DEFAULT_BUSY_BACKOFF)],
+        renew_before=timedelta(days=config["TTLOCK_RENEW_DAYS_BEFORE_EXPIRY"]),
     )
 
 
@@ -79,6 +91,12 @@ def gateway_for(config, account: str) -> Gateway:
     if db.engine.dialect.name == "postgresql":
         return PostgresGateway(db.engine, account)
     return GatewayQueue(queue_directory(config, account))
+
+
+def gateways_of(config, account: str):
+    """Each gateway of the account by its TTLock id, queued on its own (lock checks record which
+    gateway a lock is behind), built like the account's so PostgreSQL serves every host."""
+    return lambda gateway_id: gateway_for(config, f"{account}:gateway-{gateway_id}")
 
 
 def queue_directory(config, account: str) -> Path:
@@ -92,6 +110,12 @@ def lock_name(ttlock_id: int) -> str | None:
     """The owner's name for a lock, for error messages."""
     with Session(db.engine) as session:
         return session.scalar(select(Lock.name).where(Lock.ttlock_id == ttlock_id))
+
+
+def gateway_of(ttlock_id: int) -> int | None:
+    """The gateway the last lock check found for a lock, so commands queue per gateway."""
+    with Session(db.engine) as session:
+        return session.scalar(select(Lock.gateway_id).where(Lock.ttlock_id == ttlock_id))
 
 
 class DatabaseTokenStore:
@@ -130,11 +154,15 @@ class DatabaseSimulatedLocks:
 
     def delete(self, lock_id: int, passcode_id: int) -> None:
         with Session(db.engine) as session, session.begin():
-            session.execute(
+            deleted = session.execute(
                 delete(SimulatedPasscode).where(
                     SimulatedPasscode.lock_ttlock_id == lock_id, SimulatedPasscode.id == passcode_id
                 )
-            )
+            ).rowcount
+        if not deleted:
+            missing = PasscodeNotFound(f"Lock {lock_id} holds no passcode {passcode_id} (simulated, TTLock -2009).")
+            missing.errcode = -2009
+            raise missing
 
     def change(self, lock_id: int, passcode_id: int, start_ms: int, end_ms: int) -> None:
         with Session(db.engine) as session, session.begin():
@@ -150,6 +178,11 @@ class DatabaseSimulatedLocks:
                 select(SimulatedPasscode).where(SimulatedPasscode.lock_ttlock_id == lock_id, SimulatedPasscode.pin == pin)
             )
             return None if code is None else PasscodeOnLock(code.id, code.pin, code.name, code.start_ms, code.end_ms)
+
+    def codes(self, lock_id: int) -> list[PasscodeOnLock]:
+        with Session(db.engine) as session:
+            rows = session.scalars(select(SimulatedPasscode).where(SimulatedPasscode.lock_ttlock_id == lock_id))
+            return [PasscodeOnLock(row.id, row.pin, row.name, row.start_ms, row.end_ms) for row in rows]
 
     def locks(self) -> list[tuple[int, str]]:
         with Session(db.engine) as session:

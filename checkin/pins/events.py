@@ -13,6 +13,9 @@ pin_failed = _signals.signal("pin-failed")
 # A moved booking's PIN did not reach all its new locks or dates; keywords: booking_reference,
 # reason (for the owner), move_key (the same for every try of the same move).
 pin_move_failed = _signals.signal("pin-move-failed")
+# A gateway was offline: the guest got backup codes for `doors`, or (waiting=True) gets them on
+# the arrival day; keywords: booking_reference, doors (lock names), reason, job_id, waiting.
+gateway_offline = _signals.signal("gateway-offline")
 
 
 def announce(

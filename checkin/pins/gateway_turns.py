@@ -27,7 +27,8 @@ def advisory_key(name: str) -> int:
 
 
 class PostgresGateway:
-    """The gateway of one lock account, shared by every worker on every host of one database."""
+    """One gateway (or a lock account's own queue), shared by every worker on every host of one
+    database; `account` names it (see pins/cloud.gateway_for)."""
 
     def __init__(self, engine: Engine, account: str, max_wait_seconds: float = 600.0):
         self._engine = engine

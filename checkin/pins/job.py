@@ -12,11 +12,12 @@ from sqlalchemy import update
 
 from ..clock import utc_now
 from ..extensions import db
-from ..locks import LockCloudError
+from ..locks import LockCloudError, LockUnreachable
 from ..models import AuditAction, CheckIn, PinState
+from .backup import fall_back_to_backup_codes
 from .events import announce, pin_failed
 from .moves import booking_moved_since, move_codes
-from .placement import place_pin_on_every_lock
+from .placement import place_pin_on_every_lock, remove_unrecorded_codes
 from .plan import (
     BookingNoLongerValid,
     JobSuperseded,
@@ -49,7 +50,17 @@ def run_pin_job(app: Flask, check_in_id: int, job_id: str) -> None:
 def _generate_pin(check_in_id: int, job_id: str) -> None:
     plan = plan_job(check_in_id, job_id)
     tried: set[str] = set()
-    reason = "No lock is configured for this room or the front door."
+    try:
+        _make_pin(plan, tried)
+    except JobSuperseded as stopped:
+        _clean_up_superseded(check_in_id, job_id)  # the recorded codes first: they are the likely ones
+        remove_unrecorded_codes(plan, tried)
+        if isinstance(stopped, BookingNoLongerValid):
+            raise  # the row still says why (run_pin_job)
+
+
+def _make_pin(plan: PinJobPlan, tried: set[str]) -> None:
+    failure = LockCloudError("No lock is configured for this room or the front door.")
     for attempt in range(1, int(current_app.config["PIN_ATTEMPTS"]) + 1):
         _count_attempt(plan)
         if attempt > 1:
@@ -57,16 +68,28 @@ def _generate_pin(check_in_id: int, job_id: str) -> None:
         try:
             pin = place_pin_on_every_lock(plan, tried)
         except LockCloudError as error:
-            reason = error.reason
-            log.warning("PIN attempt %s for booking %s failed: %s", attempt, plan.booking_reference, reason)
+            failure = error
+            log.warning("PIN attempt %s for booking %s failed: %s", attempt, plan.booking_reference, error.reason)
             if not error.retryable:
                 break
             continue
         _finish_ready(plan, pin)
+        if len(tried) > 1:  # an earlier PIN's add may have landed after we looked for it
+            remove_unrecorded_codes(plan, tried)
         if booking_moved_since(plan):  # the owner moved the booking while its PIN was being placed
             move_codes(plan.check_in_id)
         return
-    _finish_failed(check_in_id, job_id, reason)
+    reason = failure.reason
+    if isinstance(failure, LockUnreachable):
+        # The cloud answers but a gateway does not: codes the locks check by themselves still work.
+        try:
+            fall_back_to_backup_codes(plan, tried, reason)
+            remove_unrecorded_codes(plan, tried)
+            return
+        except LockCloudError as error:
+            reason = f"{reason} No backup code could be had either: {error.reason}"
+    remove_unrecorded_codes(plan, tried)
+    _finish_failed(plan.check_in_id, plan.job_id, reason)
 
 
 def _count_attempt(plan: PinJobPlan) -> None:

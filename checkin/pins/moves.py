@@ -20,8 +20,8 @@ from ..models import AuditAction, CheckIn, LockCode, PinState
 from ..stays import stay_window
 from .cloud import lock_cloud
 from .events import announce, pin_move_failed
-from .plan import PinJobPlan, current_locks
-from .removal import mark_removed, remove_lock_codes
+from .plan import PinJobPlan, current_locks, passcode_name
+from .removal import mark_removed, remove_lock_codes, take_code_off
 from .runner import pin_jobs
 
 log = logging.getLogger(__name__)
@@ -58,7 +58,7 @@ def move_codes(check_in_id: int) -> None:
     Only a ready PIN moves: a job still placing one moves its codes when it finishes (see
     job.py), and a revoked or failed PIN has none to move.
     """
-    with lock_cloud().gateway_turn():
+    with lock_cloud().gateway_turn(_locks_touched(check_in_id)):
         check_in = db.session.get(CheckIn, check_in_id)
         if check_in is None or check_in.pin_state != PinState.READY or not check_in.pin:
             db.session.commit()
@@ -81,7 +81,7 @@ def move_codes(check_in_id: int) -> None:
             if lock.id in placed_on:
                 continue
             try:
-                passcode_id = _add_or_adopt(lock.ttlock_id, pin, f"Guest {reference}"[:32], valid_from, valid_until)
+                passcode_id = _add_or_adopt(lock.ttlock_id, pin, passcode_name(reference), valid_from, valid_until)
             except LockCloudError as error:
                 problems.append(f"{lock.name}: {error.reason}")
                 continue
@@ -95,7 +95,7 @@ def move_codes(check_in_id: int) -> None:
                 if code.lock_id in target_ids:
                     lock_cloud().change_passcode(code.ttlock_id, code.passcode_id, valid_from, valid_until)
                 else:
-                    lock_cloud().delete_passcode(code.ttlock_id, code.passcode_id)
+                    take_code_off(code.ttlock_id, code.passcode_id, pin, passcode_name(reference))
                     mark_removed(code.code_id)
             except LockCloudError as error:
                 problems.append(f"{code.lock_name}: {error.reason}")
@@ -107,6 +107,19 @@ def move_codes(check_in_id: int) -> None:
     locks = "-".join(str(lock.id) for lock in targets)
     move_key = f"{job_id}:{locks}:{to_epoch_ms(valid_from)}:{to_epoch_ms(valid_until)}"
     _announce(reference, over, targets, problems, move_key)
+
+
+def _locks_touched(check_in_id: int) -> list[int]:
+    """TTLock ids of the locks a move may touch (where the codes are, where the booking is), so
+    it holds the turns of their gateways while it reads the row and moves the codes."""
+    check_in = db.session.get(CheckIn, check_in_id)
+    if check_in is None:
+        db.session.commit()
+        return []
+    locks = {code.lock.ttlock_id for code in check_in.lock_codes if code.removed_at is None}
+    locks |= {lock.ttlock_id for lock in current_locks(check_in.booking)}
+    db.session.commit()
+    return sorted(locks)
 
 
 def move_misplaced_codes() -> int:
@@ -123,10 +136,13 @@ def move_misplaced_codes() -> int:
 
 def codes_misplaced(check_in: CheckIn) -> bool:
     """A ready PIN whose live codes are not on exactly the locks its booking needs now (none,
-    once the stay is over)."""
-    wanted = [] if _stay_over(check_in) else current_locks(check_in.booking)
+    once the stay is over); a door with the guest's backup code (a gateway was offline) has its code."""
+    if check_in.pin_state != PinState.READY:
+        return False
+    wanted = set() if _stay_over(check_in) else {lock.id for lock in current_locks(check_in.booking)}
     live = [code.lock_id for code in check_in.lock_codes if code.removed_at is None]
-    return check_in.pin_state == PinState.READY and sorted(live) != sorted(lock.id for lock in wanted)
+    backups = {backup.lock_id for backup in check_in.backup_codes}
+    return len(live) != len(set(live)) or bool(set(live) - wanted) or bool(wanted - set(live) - backups)
 
 
 def _stay_over(check_in: CheckIn) -> bool:

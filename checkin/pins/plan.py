@@ -14,6 +14,12 @@ from ..models import Booking, CheckIn, Lock, PinState
 from ..stays import stay_window
 
 
+def passcode_name(booking_reference: str) -> str:
+    """The name our codes carry on a lock: shown in the TTLock app, and how a code a lost answer
+    left (or one the cloud lists under another id) is recognised as ours."""
+    return f"Guest {booking_reference}"[:32]
+
+
 class JobSuperseded(Exception):
     """The row no longer belongs to this job."""
 
@@ -68,8 +74,7 @@ def plan_job(check_in_id: int, job_id: str) -> PinJobPlan:
         check_in_id=check_in.id,
         job_id=job_id,
         booking_reference=booking.reference,
-        # Shown in the TTLock app; also how a code left by a timed-out call is recognised as ours.
-        passcode_name=f"Guest {booking.reference}"[:32],
+        passcode_name=passcode_name(booking.reference),
         locks=tuple(LockTarget(lock.id, lock.ttlock_id, lock.name) for lock in locks),
         valid_from=valid_from,
         valid_until=valid_until,

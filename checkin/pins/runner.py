@@ -90,8 +90,9 @@ class PinJobRunner:
         return True
 
     def run_in_background(self, task: Callable[..., None], *args) -> bool:
-        """Run other lock work (moving a guest's code) in the pool, inside an app context;
-        False if this process is shutting down."""
+        """Run other lock work (moving a guest's code, removing a revoked guest's codes) in the
+        pool, inside an app context, so no request waits on a gateway; False if this process is
+        shutting down (the timer's sweep then does the work)."""
         with self._guard:
             if self._closed:
                 log.warning("Lock work %s not started: the worker is shutting down", task.__name__)

@@ -4,6 +4,8 @@ import hmac
 import time
 import uuid
 from base64 import urlsafe_b64encode
+from dataclasses import dataclass
+from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import or_, select, update
@@ -11,10 +13,12 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import utc_now
 from ..extensions import db
-from ..models import Booking, CheckIn, PinState
-from ..pins import pin_jobs, start_pin_generation, take_over_if_abandoned
+from ..models import BackupCode, Booking, CheckIn, PinState
+from ..pins import BACKUP_CODE_FIRST_USE, pin_jobs, start_pin_generation, take_over_if_abandoned
 from .rate_limits import Attempt, Limit, Refused, take
 
+# A room link is made for a ready PIN, or for codes that wait for the arrival day (a gateway was offline).
+LINKED_STATES = (PinState.READY, PinState.AWAITING_DAY)
 # How often a waiting request re-reads the row when the job runs in another worker.
 ROW_POLL_SECONDS = 0.1
 
@@ -114,6 +118,38 @@ def wait_for_pin(check_in: CheckIn, timeout: float) -> PinState:
     return check_in.pin_state
 
 
+@dataclass(frozen=True)
+class DoorCode:
+    door: str
+    code: str
+    is_backup: bool  # a longer code the lock checks by itself, given while its gateway was offline
+    first_use_by: datetime | None = None  # a backup code unused by then is suspended by the lock
+
+
+def door_codes(check_in: CheckIn) -> list[DoorCode]:
+    """The code for each door, front door first, for the room page; the backup codes in it are
+    marked as seen, so they stay the guest's for the stay.
+
+    A door shows its backup code once seen, or while it has no PIN: never a swap under the guest.
+    """
+    pins = {code.lock: code.pin for code in check_in.lock_codes if code.removed_at is None}
+    backups = {backup.lock: backup for backup in check_in.backup_codes}
+    codes = []
+    for lock in sorted(pins.keys() | backups.keys(), key=lambda lock: (not lock.is_front_door, lock.name)):
+        backup = backups.get(lock)
+        if backup is not None and (backup.shown_at is not None or lock not in pins):
+            codes.append(DoorCode(lock.name, backup.code, True, backup.valid_from + BACKUP_CODE_FIRST_USE))
+        else:
+            codes.append(DoorCode(lock.name, pins[lock], False))
+    shown = [backups[lock].id for lock in backups if any(c.is_backup and c.door == lock.name for c in codes)]
+    if shown:
+        db.session.execute(
+            update(BackupCode).where(BackupCode.id.in_(shown), BackupCode.shown_at.is_(None)).values(shown_at=utc_now())
+        )
+        db.session.commit()
+    return codes
+
+
 def room_token(check_in: CheckIn) -> str:
     """The room link's secret for the guest's current PIN, made the first time it is asked for.
 
@@ -127,7 +163,7 @@ def room_token(check_in: CheckIn) -> str:
             update(CheckIn)
             .where(
                 CheckIn.id == check_in.id,
-                CheckIn.pin_state == PinState.READY,
+                CheckIn.pin_state.in_(LINKED_STATES),
                 CheckIn.pin_job_id == check_in.pin_job_id,
                 or_(CheckIn.room_link_job_id.is_(None), CheckIn.room_link_job_id != check_in.pin_job_id),
             )
@@ -145,8 +181,9 @@ def check_in_by_room_token(token: str) -> CheckIn | None:
 
 
 def room_link_is_current(check_in: CheckIn) -> bool:
-    """True while the link's PIN is the guest's ready PIN: not revoked, not remade."""
-    return check_in.pin_state == PinState.READY and check_in.room_link_job_id == check_in.pin_job_id
+    """True while the link's PIN is the guest's ready PIN: not revoked, not remade. A link given
+    while the codes wait for the arrival day follows the arrival-day job (pins/claims.py)."""
+    return check_in.pin_state in (*LINKED_STATES, PinState.PENDING) and check_in.room_link_job_id == check_in.pin_job_id
 
 
 def _derive_token(salt: str) -> str:

@@ -8,6 +8,7 @@ from ..extensions import db
 from ..models import (
     AlertOutbox,
     AuditEvent,
+    BackupCode,
     Booking,
     CheckIn,
     LockCode,
@@ -64,6 +65,7 @@ def load_demo_data() -> list[Booking]:
 def _forget_demo_check_ins(booking_ids: list[int], references: list[str]) -> None:
     check_in_ids = select(CheckIn.id).where(CheckIn.booking_id.in_(booking_ids))
     db.session.execute(delete(LockCode).where(LockCode.check_in_id.in_(check_in_ids)))
+    db.session.execute(delete(BackupCode).where(BackupCode.check_in_id.in_(check_in_ids)))
     db.session.execute(delete(CheckIn).where(CheckIn.booking_id.in_(booking_ids)))
     names = [f"Guest {reference}" for reference in references]
     db.session.execute(delete(SimulatedPasscode).where(SimulatedPasscode.name.in_(names)))

@@ -1,6 +1,6 @@
 """Guest data has a lifetime: what the app holds about a booking's guest, exported or erased.
 
-A guest's name, phone number, e-mail, car registration and PIN are erased
+A guest's name, phone number, e-mail, car registration, PIN and backup codes are erased
 RETAIN_GUEST_DATA_DAYS after check-out (`purge-guest-data`, run by the maintenance timer), or at
 once on the guest's request (`delete-guest-data`). What stays is anonymous history: the
 booking's reference, dates and room, the PIN's state, which locks held a code and when, and the
@@ -27,6 +27,7 @@ from ..models import (
     AlertOutbox,
     AuditAction,
     AuditEvent,
+    BackupCode,
     Booking,
     CheckIn,
     LockCode,
@@ -94,7 +95,7 @@ def delete_guest_data(booking: Booking) -> None:
     unreachable = None
     if booking.check_in is not None:
         try:
-            revoke_pin(booking.check_in)
+            revoke_pin(booking.check_in, remove_now=True)
         except LockCloudError as error:
             unreachable = error
     _erase([booking])
@@ -156,6 +157,13 @@ def export_guest_data(booking: Booking) -> dict:
             "confirmed_at": _instant(check_in.confirmed_at),
             "pin_state": check_in.pin_state,
             "pin": "(withheld while it opens a door)" if live and check_in.pin else check_in.pin,
+            # A backup code cannot be taken off its lock: it opens the door until its end.
+            "backup_codes": [
+                {"lock": backup.lock.name,
+                 "code": "(withheld while it opens a door)" if backup.code and backup.valid_until > utc_now()
+                 else backup.code}
+                for backup in sorted(check_in.backup_codes, key=lambda backup: backup.id)
+            ],
         }
     return data
 
@@ -193,6 +201,7 @@ def _holds_guest_data():
         CheckIn.email != "",
         CheckIn.car_registration != "",
         CheckIn.pin.is_not(None),
+        select(BackupCode.id).where(BackupCode.check_in_id == CheckIn.id, BackupCode.code != "").exists(),
     )
 
 
@@ -212,6 +221,8 @@ def _erase(bookings: list[Booking]) -> None:
                 if getattr(check_in, name) is not None:
                     setattr(check_in, name, "")
             check_in.pin = None
+            for backup in check_in.backup_codes:  # door codes, like the PIN
+                backup.code = ""
             check_in.pin_error = _scrubbed(check_in.pin_error, words[booking.reference])
     for event in db.session.scalars(select(AuditEvent).where(AuditEvent.booking_reference.in_(words))):
         if event.action in DETAIL_NAMES_THE_GUEST:
@@ -231,6 +242,7 @@ def _personal_words(booking: Booking) -> list[str]:
     values = [booking.surname]
     if check_in is not None:
         values += [check_in.full_name, check_in.phone, check_in.email, check_in.car_registration, check_in.pin]
+        values += [backup.code for backup in check_in.backup_codes]
         values += (check_in.full_name or "").split()
     words = {value.strip() for value in values if value and len(value.strip()) >= 2}
     return sorted(words, key=len, reverse=True)  # "Alex Testington" before "Alex"

@@ -8,15 +8,15 @@ from sqlalchemy import update
 
 from ..clock import utc_now
 from ..extensions import db
-from ..locks import LockCloudError
-from ..models import AuditAction, Booking, CheckIn, PinState
-from ..pins import revoke_pin, start_pin_generation
+from ..locks.names import lock_label
+from ..models import AuditAction, Booking, CheckIn, PinState, RemovalState
+from ..pins import queue_code_removal, revoke_pin, start_pin_generation
 from ..stays import stay_window
 from . import check_ins
 from .audit import record_event
 from .bookings import cancel_booking, move_live_pin
 
-RETRYABLE = (PinState.NOT_STARTED, PinState.FAILED, PinState.REVOKED)
+RETRYABLE = (PinState.NOT_STARTED, PinState.FAILED, PinState.REVOKED, PinState.AWAITING_DAY)
 
 
 class ActionRefused(Exception):
@@ -55,25 +55,34 @@ def retry_pin(check_in: CheckIn) -> None:
 
 
 def revoke(check_in: CheckIn) -> None:
-    """Take the guest's PIN off the locks. LockCloudError: revoked, but some codes wait for the sweep."""
-    if check_in.pin_state not in (PinState.PENDING, PinState.READY, PinState.FAILED):
+    """Stop the guest's PIN now; its codes come off the locks in the background."""
+    if check_in.pin_state not in (PinState.PENDING, PinState.READY, PinState.FAILED, PinState.AWAITING_DAY):
         raise ActionRefused("There is no PIN to revoke.")
-    _audit_lock_errors(check_in.booking.reference, revoke_pin, check_in)
+    revoke_pin(check_in)
 
 
 def cancel(booking: Booking) -> None:
-    """Cancel the booking and revoke its PIN. LockCloudError: cancelled, codes wait for the sweep."""
+    """Cancel the booking and revoke its PIN; its codes come off the locks in the background."""
     if booking.cancelled_at is not None:
         raise ActionRefused("The booking is already cancelled.")
-    _audit_lock_errors(booking.reference, cancel_booking, booking)
+    cancel_booking(booking)
 
 
-def reveal_pin(check_in: CheckIn) -> str:
-    """The guest's ready PIN, for the owner to read to them; every reveal is audited."""
-    if check_in.pin_state != PinState.READY or not check_in.pin:
+def retry_removal(check_in: CheckIn) -> None:
+    """Try again to take a revoked or cancelled guest's codes off the locks."""
+    if check_in.removal_state != RemovalState.FAILED:
+        raise ActionRefused("No code removal has failed for this booking.")
+    queue_code_removal(check_in.id)
+
+
+def reveal_pin(check_in: CheckIn) -> tuple[str | None, list[tuple[str, str]]]:
+    """The guest's ready PIN and backup codes (door, code), for the owner to read to them; every
+    reveal is audited."""
+    backups = [(lock_label(backup.lock.name, backup.lock.ttlock_id), backup.code) for backup in check_in.backup_codes]
+    if check_in.pin_state != PinState.READY or not (check_in.pin or backups):
         raise ActionRefused("There is no working PIN to show.")
     record_event(AuditAction.PIN_SHOWN, check_in.booking.reference)
-    return check_in.pin
+    return check_in.pin, backups
 
 
 def room_link_token(check_in: CheckIn) -> str | None:
@@ -107,11 +116,3 @@ def edit_booking(booking: Booking, surname: str, room_id: int, check_in_date: da
     if changed:
         record_event(AuditAction.BOOKING_EDITED, booking.reference, "Changed " + ", ".join(changed).replace("_", " "))
     return bool(set(changed) - {"surname", "platform_reference"}) and move_live_pin(booking)
-
-
-def _audit_lock_errors(reference: str, action, target) -> None:
-    try:
-        action(target)
-    except LockCloudError as error:
-        record_event(AuditAction.LOCK_ERROR, reference, f"{error.reason} The code stays recorded for the sweep.")
-        raise

@@ -7,7 +7,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensions import db
 from ..locks.names import lock_label
-from ..models import Booking, CheckIn, LockCode, PinState
+from ..models import BackupCode, Booking, CheckIn, LockCode, PinState, RemovalState
 from ..pins import codes_misplaced
 from . import check_ins
 from .bookings import normalize_reference, normalize_surname
@@ -19,6 +19,12 @@ PIN_STATE_WORDS = {
     PinState.READY: "Ready",
     PinState.FAILED: "Failed",
     PinState.REVOKED: "Revoked",
+    PinState.AWAITING_DAY: "Gateway offline: backup codes on arrival day",
+}
+REMOVAL_WORDS = {
+    RemovalState.PENDING: "Coming off the locks",
+    RemovalState.DONE: "Off every lock",
+    RemovalState.FAILED: "Not all off the locks",
 }
 SEARCH_LIMIT = 50
 
@@ -34,14 +40,20 @@ class BookingStatus:
     doors: list[str]  # locks that hold the guest's code now
     # A ready PIN whose codes are not exactly on the booking's current locks (a move pending or failed).
     doors_wrong: bool
+    backup_doors: list[str]  # locks for which the guest holds a backup code (a gateway was offline)
     pin_error: str | None
     can_retry: bool
     has_car: bool | None
     car_registration: str | None
+    removal_state: str | None = None  # after Revoke or Cancel: pending | done | failed
+    removal_words: str | None = None
+    removal_error: str | None = None
 
     @property
     def needs_attention(self) -> bool:
-        return self.pin_state == PinState.FAILED or (self.pin_state == PinState.READY and (not self.doors or self.doors_wrong))
+        if self.pin_state in (PinState.FAILED, PinState.AWAITING_DAY) or self.removal_state == RemovalState.FAILED:
+            return True
+        return self.pin_state == PinState.READY and (not (self.doors or self.backup_doors) or self.doors_wrong)
 
 
 @dataclass(frozen=True)
@@ -74,10 +86,15 @@ def booking_status(booking: Booking) -> BookingStatus:
         pin_words=PIN_STATE_WORDS[state],
         doors=sorted(lock_label(code.lock.name, code.lock.ttlock_id) for code in live_codes),
         doors_wrong=check_in is not None and codes_misplaced(check_in),
-        pin_error=check_in.pin_error if check_in and state in (PinState.FAILED, PinState.REVOKED) else None,
+        backup_doors=sorted(lock_label(code.lock.name, code.lock.ttlock_id) for code in check_in.backup_codes)
+        if check_in else [],
+        pin_error=check_in.pin_error if check_in and state != PinState.PENDING else None,
         can_retry=check_in is not None and retry_refusal(check_in) is None,
         has_car=check_in.has_car if check_in else None,
         car_registration=check_in.car_registration if check_in else None,
+        removal_state=check_in.removal_state if check_in else None,
+        removal_words=REMOVAL_WORDS.get(check_in.removal_state) if check_in else None,
+        removal_error=check_in.removal_error if check_in else None,
     )
 
 
@@ -128,5 +145,6 @@ def _with_details(query) -> list[Booking]:
     options = (
         selectinload(Booking.room),
         selectinload(Booking.check_in).selectinload(CheckIn.lock_codes).selectinload(LockCode.lock),
+        selectinload(Booking.check_in).selectinload(CheckIn.backup_codes).selectinload(BackupCode.lock),
     )
     return list(db.session.scalars(query.options(*options)))

@@ -2,7 +2,7 @@
 from functools import partial
 
 import pytest
-from conftest import Guest, codes_on, csrf_token
+from conftest import Guest, codes_on, csrf_token, wait_for_removal  # noqa: F401  (for the owner's tests)
 from werkzeug.security import generate_password_hash
 
 from checkin.extensions import db

@@ -16,7 +16,7 @@ from lock_doubles import ScriptedLockCloud, use_lock_cloud
 from playwright.sync_api import Page, expect, sync_playwright
 
 from checkin.extensions import db
-from checkin.locks import LockUnreachable
+from checkin.locks import LockBusy
 from checkin.models import Booking
 from checkin.services.check_ins import begin_check_in, save_guest_details
 from checkin.services.owner_accounts import save_owner
@@ -52,7 +52,7 @@ def on_a_phone(chromium_path: str, steps) -> None:
 def guest_whose_pin_failed(app) -> None:
     """Guest 40321 gave their details while the room lock's gateway was offline."""
     cloud = ScriptedLockCloud()
-    cloud.failures[("add", ROOM_1)] = [LockUnreachable("The gateway for Room 1 door is offline.")] * 2
+    cloud.failures[("add", ROOM_1)] = [LockBusy("Could not reach the TTLock cloud.")] * 2
     use_lock_cloud(app, cloud)
     with app.app_context():
         save_owner(OWNER_EMAIL, OWNER_PASSWORD)
@@ -81,7 +81,7 @@ def fix_the_failed_pin(page: Page, base_url: str, app) -> None:
     card = page.locator(".attention-list .booking-card")
     expect(card).to_contain_text("Testington")
     expect(card).to_contain_text("Failed")
-    expect(card).to_contain_text("The gateway for Room 1 door is offline.")
+    expect(card).to_contain_text("Could not reach the TTLock cloud.")
     # Phone first: nothing wider than the screen, and the fix is a thumb-sized button.
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     retry = card.get_by_role("button", name="Retry PIN")

@@ -11,7 +11,7 @@ from sqlalchemy import delete, insert, select
 
 from checkin.clock import property_today, property_zone, utc_now
 from checkin.extensions import db
-from checkin.locks import LockUnreachable
+from checkin.locks import LockBusy
 from checkin.models import Booking, CheckIn, FunnelEvent, LockCode, Room
 from checkin.services.insights import Step, record_pin_failure
 from checkin.services.property_setup import save_lock
@@ -149,9 +149,10 @@ def test_waits_at_confirm_almost_ready_pin_failures_and_the_contact_page(app, de
     wait_for_pin(app, slow[0])
     assert waiting.client.get("/almost-ready").status_code == 302
 
-    # The third guest's room lock is offline on every attempt: the contact page.
-    offline = LockUnreachable("Room 1 door (2001) is offline: its gateway cannot reach it (TTLock error -3036).")
-    cloud.failures[("add", ROOM_1)] = [offline] * 5
+    # The third guest's room lock stays busy on every attempt: the contact page (an offline
+    # gateway would give backup codes instead).
+    busy = LockBusy("Room 1 door (2001) is busy with another command (TTLock error -3003).")
+    cloud.failures[("add", ROOM_1)] = [busy] * 5
     app.config["CONFIRM_WAIT_SECONDS"] = 2.0
     stuck = Guest(app.test_client())
     confirmed = stuck.check_in(*failing)
@@ -163,14 +164,14 @@ def test_waits_at_confirm_almost_ready_pin_failures_and_the_contact_page(app, de
     assert re.search(r'id="needed-contact">Needed the contact page: <strong>1</strong> guest\.', html)
     assert re.search(r'<dd id="almost-ready">1</dd>', html)
     assert re.search(r'<dd id="wait-median">[0-9.]+ s</dd>', html)
-    assert "<td>Room 1 door</td><td class=\"reason\">The lock is offline: its gateway cannot reach it" in html
+    assert "<td>Room 1 door</td><td class=\"reason\">The lock is busy with another command" in html
 
     rows = csv_rows(owner.client.get("/owner/insights.csv?period=today"))
     assert ["confirm wait", "confirmations measured", "3"] in rows
     assert ["confirm wait", "saw almost ready", "1"] in rows
     assert ["needed help", "Contact page", "1"] in rows
     assert [
-        "PIN failures", "Room 1 door: The lock is offline: its gateway cannot reach it (TTLock error -3036).", "1"
+        "PIN failures", "Room 1 door: The lock is busy with another command (TTLock error -3003).", "1"
     ] in rows
 
 

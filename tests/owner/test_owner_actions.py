@@ -3,11 +3,11 @@ import pytest
 from conftest import Guest
 
 from checkin.extensions import db
-from checkin.locks import LockUnreachable
+from checkin.locks import LockBusy, LockUnreachable
 from checkin.models import AuditEvent, Booking, CheckIn, LockCode
 from checkin.pins import sweep_codes
 
-from .conftest import FRONT_DOOR, OWNER_EMAIL, ROOM_1, pins_on, wait_for_pin
+from .conftest import FRONT_DOOR, OWNER_EMAIL, ROOM_1, pins_on, wait_for_pin, wait_for_removal
 
 
 def audit_trail(app):
@@ -18,7 +18,7 @@ def audit_trail(app):
 @pytest.fixture
 def failed_pin(app, demo, cloud):
     """Guest 40321 confirmed, but the room lock's gateway was offline for both attempts."""
-    cloud.failures[("add", ROOM_1)] = [LockUnreachable("The gateway for Room 1 door is offline.")] * 2
+    cloud.failures[("add", ROOM_1)] = [LockBusy("Could not reach the TTLock cloud.")] * 2
     Guest(app.test_client()).check_in()
     check_in = wait_for_pin(app)
     assert check_in.pin_state == "failed"
@@ -45,7 +45,7 @@ def test_show_pin_is_a_post_and_is_audited(app, client, owner, checked_in):
 def test_a_failed_pin_shows_on_the_dashboard_with_its_reason_and_one_tap_retry(app, client, owner, cloud, failed_pin):
     page = client.get("/owner/").get_data(as_text=True)
     assert "Needs you now (1)" in page
-    assert "The gateway for Room 1 door is offline." in page
+    assert "Could not reach the TTLock cloud." in page
     assert 'action="/owner/bookings/40321/retry-pin"' in page
     assert pins_on(app, FRONT_DOOR) == [] and pins_on(app, ROOM_1) == []
 
@@ -62,9 +62,12 @@ def test_a_failed_pin_shows_on_the_dashboard_with_its_reason_and_one_tap_retry(a
 def test_revoke_takes_the_code_off_every_lock(app, client, owner, checked_in):
     response = owner.post("/owner/bookings/40321/revoke-pin", token_from="/owner/bookings/40321")
     assert response.headers["Location"] == "/owner/bookings/40321"
+    assert "The PIN is revoked. Its codes are coming off the locks" in client.get("/owner/bookings/40321").get_data(
+        as_text=True)
+    assert wait_for_removal(app) == "done"
     assert pins_on(app, FRONT_DOOR) == pins_on(app, ROOM_1) == []
     page = client.get("/owner/bookings/40321").get_data(as_text=True)
-    assert "The PIN is revoked and off the locks." in page and "Revoked" in page
+    assert "Off every lock" in page and "Revoked" in page
     assert (OWNER_EMAIL, "pin_revoked", "40321") in audit_trail(app)
 
 
@@ -78,6 +81,7 @@ def test_retry_after_revoke_makes_a_new_pin(app, owner, checked_in):
 
 def test_cancel_cancels_the_booking_and_removes_its_codes(app, client, owner, checked_in):
     owner.post("/owner/bookings/40321/cancel")
+    assert wait_for_removal(app) == "done"
     assert pins_on(app, FRONT_DOOR) == pins_on(app, ROOM_1) == []
     with app.app_context():
         assert db.session.scalar(db.select(Booking).where(Booking.reference == "40321")).cancelled_at is not None
@@ -91,15 +95,18 @@ def test_cancel_cancels_the_booking_and_removes_its_codes(app, client, owner, ch
 def test_an_unreachable_lock_during_revoke_is_explained_and_left_for_the_sweep(app, client, owner, cloud, checked_in):
     cloud.failures[("delete", ROOM_1)] = [LockUnreachable("The gateway for Room 1 door is offline.")]
     owner.post("/owner/bookings/40321/revoke-pin")
+    assert wait_for_removal(app) == "failed"
     page = client.get("/owner/bookings/40321").get_data(as_text=True)
-    assert "a lock could not be reached: The gateway for Room 1 door is offline." in page
+    assert "Not all off the locks" in page and "The gateway for Room 1 door is offline." in page
+    assert "Retry removing codes" in page
     assert pins_on(app, FRONT_DOOR) == [] and pins_on(app, ROOM_1) == [checked_in]
     with app.app_context():
         live = db.session.scalars(db.select(LockCode).where(LockCode.removed_at.is_(None))).all()
         assert [code.lock.ttlock_id for code in live] == [ROOM_1]
         assert sweep_codes().removed == 1
     assert pins_on(app, ROOM_1) == []
-    assert (OWNER_EMAIL, "lock_error", "40321") in audit_trail(app)
+    assert wait_for_removal(app) == "done"
+    assert ("system", "lock_error", "40321") in audit_trail(app)
     assert ("system", "code_swept", "40321") in audit_trail(app)
 
 
@@ -113,3 +120,34 @@ def test_actions_need_the_csrf_token(app, client, owner, checked_in):
     assert client.post("/owner/bookings/40321/cancel").status_code == 400
     with app.app_context():
         assert db.session.scalar(db.select(CheckIn)).pin_state == "ready"
+
+
+def test_revoke_and_cancel_answer_at_once_while_the_gateway_is_slow(app, client, owner, cloud, checked_in, monkeypatch):
+    import threading
+
+    released = threading.Event()
+    slow_delete = cloud.delete_passcode
+
+    def delete_when_released(lock_id, passcode_id):
+        assert released.wait(10)
+        slow_delete(lock_id, passcode_id)
+
+    monkeypatch.setattr(cloud, "delete_passcode", delete_when_released)
+    owner.post("/owner/bookings/40321/cancel")  # returns while the gateway still holds the delete
+    page = client.get("/owner/bookings/40321").get_data(as_text=True)
+    assert "Coming off the locks" in page
+    assert pins_on(app, FRONT_DOOR) == [checked_in]
+    released.set()
+    assert wait_for_removal(app) == "done"
+    assert "Off every lock" in client.get("/owner/bookings/40321").get_data(as_text=True)
+    assert pins_on(app, FRONT_DOOR) == pins_on(app, ROOM_1) == []
+
+
+def test_a_failed_removal_can_be_retried_by_the_owner(app, client, owner, cloud, checked_in):
+    cloud.failures[("delete", ROOM_1)] = [LockUnreachable("The gateway for Room 1 door is offline.")]
+    owner.post("/owner/bookings/40321/revoke-pin")
+    assert wait_for_removal(app) == "failed"
+    assert "Needs you now" in client.get("/owner/").get_data(as_text=True)
+    owner.post("/owner/bookings/40321/retry-removal", token_from="/owner/bookings/40321")
+    assert wait_for_removal(app) == "done"
+    assert pins_on(app, ROOM_1) == []

@@ -10,7 +10,7 @@ import pytest
 from conftest import Guest
 
 from checkin.extensions import db
-from checkin.locks import LockUnreachable
+from checkin.locks import LockBusy, LockUnreachable
 from checkin.models import AlertOutbox, CheckIn
 from checkin.services.alerts import (
     alert_guest_needs_help,
@@ -18,6 +18,7 @@ from checkin.services.alerts import (
     alert_owner,
     finish_sending,
 )
+from conftest import Guest
 
 from .conftest import ROOM_1, wait_for_pin
 from .servers import smtp_sink, webhook_receiver
@@ -76,7 +77,7 @@ def outbox_becomes(app, expected):
 
 def test_a_failed_pin_reaches_the_owner_by_mail_and_webhook_without_the_pin(app, demo, cloud, mailbox, webhook):
     _, messages = mailbox
-    cloud.failures[("add", ROOM_1)] = [LockUnreachable("The gateway for Room 1 door is offline.")] * 2
+    cloud.failures[("add", ROOM_1)] = [LockBusy("Could not reach the TTLock cloud.")] * 2
     Guest(app.test_client()).check_in()
     check_in = wait_for_pin(app)
     assert check_in.pin_state == "failed"
@@ -87,11 +88,11 @@ def test_a_failed_pin_reaches_the_owner_by_mail_and_webhook_without_the_pin(app,
     assert message["Subject"] == "A guest's door PIN could not be made: booking 40321"
     assert (message["From"], message["To"]) == ("checkin@example.com", "owner@example.com")
     text = message.get_content()
-    assert "The gateway for Room 1 door is offline." in text and "retry the PIN" in text
+    assert "Could not reach the TTLock cloud." in text and "retry the PIN" in text
     hook = next_item(webhook.received)
     assert hook["content_type"] == "application/json"
     assert hook["json"]["title"] == "A guest's door PIN could not be made: booking 40321"
-    assert "The gateway for Room 1 door is offline." in hook["json"]["message"]
+    assert "Could not reach the TTLock cloud." in hook["json"]["message"]
     assert hook["json"]["text"].startswith(hook["json"]["title"])
     assert hook["json"]["booking_reference"] == "40321"
     for sent in (text, str(hook["json"])):
