@@ -5,7 +5,6 @@ See docs/benchmarks.md for what it measures and how to read it. The guests walk 
 guest_driver.http, the same description of the pages the browser tests and screenshots use.
 """
 import argparse
-import io
 import math
 import secrets
 import signal
@@ -164,7 +163,7 @@ def prepare_database(directory: Path, all_references: list[str], database_uri: s
             save_lock(f"Room {reference} door", int(reference), front_door=False)
             save_room(f"Room {reference}", int(reference))
             rows.append(f"{reference},{SURNAME},Room {reference},{arrival},{departure}")
-        report = import_bookings(io.StringIO("\n".join(rows) + "\n"))
+        report = import_bookings(("\n".join(rows) + "\n").encode(), "bookings.csv")
         if report.errors:
             raise RuntimeError(f"bookings not imported: {report.errors}")
         db.engine.dispose()  # the server processes own the database from here on

@@ -24,6 +24,7 @@ from databases import database_uri_for, drop_databases, on_postgresql
 from hypothesis import settings
 from lock_doubles import ScriptedLockCloud, use_lock_cloud
 from sqlalchemy import select
+from sqlalchemy.pool import NullPool
 
 from checkin import create_app
 from checkin.clock import property_today
@@ -119,6 +120,10 @@ def make_app(tmp_path, **overrides):
     given_database = "SQLALCHEMY_DATABASE_URI" in config
     if not given_database:
         config["SQLALCHEMY_DATABASE_URI"] = database_uri_for(tmp_path)  # at the newest schema
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        # No pool: a connection closes when it is given back, so none outlives its test (an
+        # app a test drops would leave open connections for the garbage collector to warn about).
+        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"poolclass": NullPool})
     app = create_app(config)
     if given_database:
         with app.app_context():

@@ -83,6 +83,19 @@ class FakeTTLock:
         self._server.server_close()
         self._thread.join()
 
+    def app_settings(self) -> dict:
+        """The app's settings for this cloud, with no retry on "busy": only the app's turns at the
+        gateway may keep its commands apart."""
+        return {
+            "LOCK_BACKEND": "ttlock",
+            "TTLOCK_BASE_URL": self.base_url,
+            "TTLOCK_CLIENT_ID": self.client_id,
+            "TTLOCK_CLIENT_SECRET": self.client_secret,
+            "TTLOCK_USERNAME": self.username,
+            "TTLOCK_PASSWORD": self.password,
+            "TTLOCK_BUSY_BACKOFF": [],
+        }
+
     def client(self, queue_dir: Path, **overrides) -> TTLockCloud:
         """The real client, pointed at this fake with the right credentials."""
         settings = dict(

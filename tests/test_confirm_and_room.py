@@ -171,6 +171,7 @@ def test_room_link_dies_after_check_out(app, guest, demo, cloud):
 def test_whole_flow_keeps_pin_state_in_the_database(app, guest, demo, cloud):
     """The row, not the future, is the truth: a fresh read of the row shows the whole journey."""
     guest.check_in()
+    app.extensions["pin_jobs"].wait(1, timeout=10)  # on a loaded machine Confirm may not have waited long enough
     with app.app_context():
         check_in = db.session.scalar(db.select(CheckIn))
         assert check_in.pin_state == PinState.READY

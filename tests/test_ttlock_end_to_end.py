@@ -29,16 +29,7 @@ def test_ten_guests_at_once_through_one_gateway_all_get_working_pins(tmp_path):
     # One gateway serves the front door and every room lock: the worst case for "busy".
     locks = [FakeLock(FRONT_DOOR, "Front door")] + [FakeLock(int(ref), f"Room {ref} door") for ref in refs]
     with FakeTTLock(locks, gateway_latency_seconds=0.1) as cloud:
-        settings = {
-            **NO_LOOKUP_LIMITS,
-            "LOCK_BACKEND": "ttlock",
-            "TTLOCK_BASE_URL": cloud.base_url,
-            "TTLOCK_CLIENT_ID": cloud.client_id,
-            "TTLOCK_CLIENT_SECRET": cloud.client_secret,
-            "TTLOCK_USERNAME": cloud.username,
-            "TTLOCK_PASSWORD": cloud.password,
-            "TTLOCK_BUSY_BACKOFF": [],  # no retries on busy: only the queue keeps commands apart
-        }
+        settings = {**NO_LOOKUP_LIMITS, **cloud.app_settings()}
         with run_gunicorn(tmp_path, database_uri, settings=settings) as server:
             deadline = time.monotonic() + 60
             with ThreadPoolExecutor(len(refs)) as pool:

@@ -85,10 +85,10 @@ def test_a_booking_moved_to_another_room_takes_its_pin_to_the_new_door(app, clie
     start, end = window_ms(app)
     assert on_lock(app, FRONT_DOOR) == on_lock(app, ROOM_2) == [(pin, start, end)]
     assert codes_on(app, FRONT_DOOR)[0].passcode_id == front_door_code  # re-dated, not replaced
+    eventually(lambda: audit_details(app, "pin_moved"))  # the move has recorded where its codes are
     room = app.test_client().get(guest_link)  # the same link: the same PIN, the new room
     assert room.status_code == 200 and pin.encode() in room.data
     assert b"Room 2" in room.data and b"Front door and Room 2 door" in room.data
-    eventually(lambda: audit_details(app, "pin_moved"))
     page = client.get("/owner/bookings/40321").get_data(as_text=True)
     assert "Front door, Room 2 door" in page and "not on exactly this booking" not in page
 
