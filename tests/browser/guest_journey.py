@@ -21,6 +21,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from checkin.clock import property_today, utc_now
 from checkin.extensions import db
 from checkin.i18n import DEFAULT_LANGUAGE, Language
+from checkin.locks import LockBusy
 from checkin.models import Booking
 from checkin.services.demo import load_demo_data
 from guest_driver import ALEX, CONTINUE, EMAIL, FIND_MY_BOOKING, REFERENCE, SAM, SURNAME
@@ -41,7 +42,8 @@ PAGE_TIMEOUT_MS = 10_000
 def serve_demo_app(folder, **overrides) -> Iterator[tuple[str, object, ScriptedLockCloud]]:
     """The demo app on loopback, as in production (CSRF on), with a lock cloud the test holds.
 
-    Room 2's lock is offline, so booking 40322 ends on the contact page. One extra route fails on
+    Room 2's lock refuses every new code, so booking 40322 ends on the contact page (an offline
+    gateway would give backup codes instead). One extra route fails on
     purpose, to show the 500 page; it is added before the app serves its first request.
     """
     settings = {
@@ -58,7 +60,9 @@ def serve_demo_app(folder, **overrides) -> Iterator[tuple[str, object, ScriptedL
     with app.app_context():
         load_demo_data()
     cloud = ScriptedLockCloud()
-    cloud.offline_lock_ids = {ROOM_2_DOOR}
+    cloud.failures[("add", ROOM_2_DOOR)] = [
+        LockBusy("Room 2 door (2002) is busy with another command (TTLock error -3003).") for _ in range(100)
+    ]
     cloud.gate_seconds = 60.0  # the tour checks four pages while the gate is shut
     use_lock_cloud(app, cloud)
 
@@ -170,7 +174,7 @@ def tour(
         guest.find_booking("40323", "Exampleford")
         yield "too early", page
 
-        # Room 2's lock is offline: this guest ends on the contact page.
+        # Room 2's lock refuses every code: this guest ends on the contact page.
         guest.up_to_confirm(SAM)
         page.wait_for_url(CONTACT_PAGE)
         yield "contact", page
