@@ -11,7 +11,7 @@ from checkin import create_app
 from checkin.config import InvalidSetting, masked
 from checkin.database import upgrade_database
 from checkin.extensions import db
-from checkin.models import AlertOutbox, CheckIn
+from checkin.models import AlertOutbox
 from checkin.services.demo import load_demo_data
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
