@@ -268,7 +268,8 @@ def test_real_locks_show_no_demo_mark(tmp_path):
 
 
 def test_a_lock_problem_names_the_lock_and_its_ttlock_id(tmp_path):
-    app = make_app(tmp_path, SIMULATED_LOCK_OFFLINE=[2002])
+    # Retries and a backup code take several lock calls: Confirm may wait for all of them here.
+    app = make_app(tmp_path, SIMULATED_LOCK_OFFLINE=[2002], CONFIRM_WAIT_SECONDS=20)
     try:
         with app.app_context():
             load_demo_data()
