@@ -20,12 +20,11 @@ from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
-from databases import database_uri_for, drop_databases, on_postgresql
+from databases import database_uri_for, drop_databases, on_postgresql, reuse_databases_under
 from hypothesis import settings
 from jinja2 import BytecodeCache
 from lock_doubles import ScriptedLockCloud, use_lock_cloud
 from sqlalchemy import select
-from sqlalchemy.pool import NullPool
 
 from checkin import create_app
 from checkin.clock import property_today
@@ -79,6 +78,21 @@ TEST_CONFIG = {
     # of "almost ready" hold the lock double's gate and set a short wait of their own.
     "CONFIRM_WAIT_SECONDS": 15.0,
 }
+
+
+# The slow tests first, so that parallel workers (xdist) are not left waiting on one of them at
+# the end of the run: a browser walk, a gunicorn test or 1,000 generated inputs take 10-40 s on a
+# busy machine.
+def pytest_collection_modifyitems(items):
+    def slowness(item) -> int:
+        marks = {mark.name for mark in item.iter_markers()}
+        if "browser" in marks:
+            return 0
+        if "gunicorn" in marks or getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            return 1
+        return 2
+
+    items.sort(key=slowness)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -142,10 +156,6 @@ def make_app(tmp_path, **overrides):
     given_database = "SQLALCHEMY_DATABASE_URI" in config
     if not given_database:
         config["SQLALCHEMY_DATABASE_URI"] = database_uri_for(tmp_path)  # at the newest schema
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
-        # No pool: a connection closes when it is given back, so none outlives its test (an
-        # app a test drops would leave open connections for the garbage collector to warn about).
-        config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"poolclass": NullPool})
     app = create_app(config)
     app.jinja_env.bytecode_cache = COMPILED_TEMPLATES
     if given_database:
@@ -169,6 +179,14 @@ def _postgresql_available(request):
 def _drop_postgresql_databases():
     yield
     drop_databases()
+
+
+@pytest.fixture(autouse=True)
+def _reuse_postgresql_databases(tmp_path):
+    """After the test (and, being set up first, after its app and servers have stopped)."""
+    yield
+    if on_postgresql():
+        reuse_databases_under(tmp_path)
 
 
 @pytest.fixture

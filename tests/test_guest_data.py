@@ -160,7 +160,7 @@ def test_delete_now_with_a_lock_unreachable_erases_and_leaves_the_code_to_the_sw
 
 @pytest.fixture
 def app_config(request, tmp_path):
-    """The file test reads SQLite's files: it runs on SQLite in both passes of the suite."""
+    """The file test reads SQLite's files: it runs on SQLite whatever database the suite is on."""
     if request.node.get_closest_marker("sqlite_file"):
         return {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'guest-data.sqlite'}"}
     return {}
@@ -169,8 +169,8 @@ def app_config(request, tmp_path):
 @pytest.mark.sqlite_file
 @pytest.mark.parametrize("how", ["purge", "delete now"])
 def test_erased_details_are_gone_from_the_database_files(app, runner, demo, cloud, how):
-    """On SQLite in both passes of the suite: what it reads are SQLite's files (for PostgreSQL,
-    see the README's Privacy section)."""
+    """On SQLite whatever database the suite is on: what it reads are SQLite's files (for
+    PostgreSQL, see the README's Privacy section)."""
     stay_ends = checked_in_guest(app)
     database = Path(app.config["SQLALCHEMY_DATABASE_URI"].removeprefix("sqlite:///"))
     assert all(word.encode() in _file_bytes(database) for word in ("Testington", "Quillfeather"))
