@@ -1,6 +1,8 @@
 """The audit trail of owner actions and PIN events, and the printable parking list."""
 from datetime import timedelta
 
+from conftest import shows_pin
+
 from checkin.clock import property_today
 from checkin.extensions import db
 from checkin.models import AuditAction, Booking, CheckIn, Room
@@ -21,7 +23,7 @@ def test_the_audit_log_is_newest_first_and_paginated(app, client, owner, checked
     assert "Change number 9<" in older and "Change number 0<" in older
     assert "PIN ready" in older and "by system" in older  # the guest's PIN, made in the background
     assert "Signed in</strong>" in older and f"by {OWNER_EMAIL}" in older
-    assert checked_in not in first + older
+    assert not shows_pin(first + older, checked_in)
     assert client.get("/owner/audit?page=99").status_code == 200
 
 
@@ -30,7 +32,7 @@ def test_a_booking_page_shows_its_own_history(app, client, owner, checked_in):
     page = client.get("/owner/bookings/40321").get_data(as_text=True)
     history = page[page.index("<h2>History</h2>"):]
     assert "PIN shown to the owner" in history and "PIN ready" in history
-    assert checked_in not in history
+    assert not shows_pin(history, checked_in)
 
 
 def test_the_parking_list_has_tonights_guests_and_their_cars(app, client, owner, checked_in):
