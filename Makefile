@@ -59,10 +59,11 @@ test-postgresql: $(VENV)/installed
 	scripts/with-postgresql $(BIN)/python -m pytest -n $(TEST_WORKERS) -m 'not browser and not sqlite_file' \
 		--hypothesis-profile=quick $(PYTEST_ARGS)
 
-# The quick loop while coding: everything but the browser and gunicorn tests, and a tenth of
-# the generated form inputs.
+# The quick loop while coding: on SQLite, everything but the browser and gunicorn tests, and a
+# tenth of the generated form inputs.
 test-fast: $(VENV)/installed
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m 'not browser and not gunicorn' --hypothesis-profile=quick $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) -m 'not browser and not gunicorn and not postgresql' \
+		--hypothesis-profile=quick $(PYTEST_ARGS)
 
 # Figures for docs/benchmarks.md: `make benchmark BENCHMARK_ARGS="--guests 3 --latency 3"`.
 benchmark: $(VENV)/installed
