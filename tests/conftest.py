@@ -17,6 +17,7 @@ import re
 import tempfile
 import time
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -161,7 +162,11 @@ def make_app(tmp_path, **overrides):
     if given_database:
         with app.app_context():
             upgrade_database()
+    _made_apps.append((Path(tmp_path), app))
     return app
+
+
+_made_apps: list[tuple[Path, object]] = []  # (folder, app): see _database_connections_closed
 
 
 @pytest.fixture(autouse=True)
@@ -182,9 +187,16 @@ def _drop_postgresql_databases():
 
 
 @pytest.fixture(autouse=True)
-def _reuse_postgresql_databases(tmp_path):
-    """After the test (and, being set up first, after its app and servers have stopped)."""
+def _database_connections_closed(tmp_path):
+    """When the test ends (set up first, this runs after its fixtures have stopped their apps
+    and servers): every app it made gives back its database connections, which its pool would
+    otherwise keep open until the garbage collector, in a later test, warned about them. On
+    PostgreSQL its databases are then emptied for the next tests."""
     yield
+    for made in [made for made in _made_apps if made[0].is_relative_to(tmp_path)]:
+        _made_apps.remove(made)
+        with made[1].app_context():
+            db.engine.dispose()
     if on_postgresql():
         reuse_databases_under(tmp_path)
 
