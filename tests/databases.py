@@ -66,6 +66,7 @@ def _emptied(name: str) -> bool:
             if _tables(connection) != _template_tables():
                 return False
             data_tables = ", ".join(f'"{table}"' for table in _template_tables() if table != "alembic_version")
+            connection.exec_driver_sql("SET LOCAL lock_timeout = '5s'")  # never hang the run on a straggler
             connection.exec_driver_sql(f"TRUNCATE {data_tables} RESTART IDENTITY CASCADE")
         return True
     except SQLAlchemyError:
