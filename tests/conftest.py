@@ -190,13 +190,18 @@ def _drop_postgresql_databases():
 @pytest.fixture(autouse=True)
 def _database_connections_closed(tmp_path):
     """When the test ends (set up first, this runs after its fixtures have stopped their apps
-    and servers): every app it made gives back its database connections, which its pool would
-    otherwise keep open until the garbage collector, in a later test, warned about them. On
-    PostgreSQL its databases are then emptied for the next tests."""
+    and servers): every app it made stops its background threads and gives back its database
+    connections. A runner's monitor left running queried its database every few seconds, into
+    later tests, and pooled connections stayed open until the garbage collector warned about
+    them in some later test. On PostgreSQL the test's databases are then emptied for the next."""
     yield
     for made in [made for made in _made_apps if made[0].is_relative_to(tmp_path)]:
         _made_apps.remove(made)
-        with made[1].app_context():
+        app = made[1]
+        app.extensions["pin_jobs"].shutdown()
+        if "owner_alert_sender" in app.extensions:
+            app.extensions["owner_alert_sender"].shutdown()
+        with app.app_context():
             db.engine.dispose()
     if on_postgresql():
         reuse_databases_under(tmp_path)

@@ -24,6 +24,9 @@ from ..models import CheckIn
 
 log = logging.getLogger(__name__)
 
+# A monitor tick is a few queries; one stuck longer than this is left to finish on its own.
+MONITOR_STOP_SECONDS = 10.0
+
 
 def _process_start_time(pid: int) -> str | None:
     """The kernel's start time of a process, which tells it apart from a later one with its pid."""
@@ -69,6 +72,7 @@ class PinJobRunner:
         self._guard = threading.Lock()
         self._closed = False
         self._stop_heartbeat = threading.Event()
+        self._monitor_thread: threading.Thread | None = None
 
     def start(self) -> None:
         """Start the pool and its monitor in this process (after gunicorn's fork); idempotent."""
@@ -113,7 +117,8 @@ class PinJobRunner:
         self._executor = ThreadPoolExecutor(
             max_workers=self.app.config["PIN_JOB_THREADS"], thread_name_prefix="pin-job"
         )
-        threading.Thread(target=self._monitor, name="pin-job-monitor", daemon=True).start()
+        self._monitor_thread = threading.Thread(target=self._monitor, name="pin-job-monitor", daemon=True)
+        self._monitor_thread.start()
 
     def _forget(self, check_in_id: int, future: Future) -> None:
         with self._guard:
@@ -150,13 +155,17 @@ class PinJobRunner:
 
     def shutdown(self, cancel_queued: bool = True) -> None:
         """Refuse new jobs and finish running ones; queued ones are left pending in the
-        database for another worker, unless cancel_queued is False (a command that must finish)."""
+        database for another worker, unless cancel_queued is False (a command that must finish).
+        The monitor stamps heartbeats until the running jobs end, then stops: no tick of this
+        runner touches the database once shutdown has returned."""
         with self._guard:
             self._closed = True
             executor = self._executor
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=cancel_queued)
         self._stop_heartbeat.set()
+        if self._monitor_thread is not None:
+            self._monitor_thread.join(MONITOR_STOP_SECONDS)
 
 
 def pin_jobs() -> PinJobRunner:
