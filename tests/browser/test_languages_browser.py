@@ -132,10 +132,11 @@ def test_arabic_pages_are_mirrored_while_the_pin_reads_left_to_right(browser, de
         # A field with an error is marked on its right, the start of an Arabic line.
         page.fill("#reference", "40321")
         page.locator("#submit").click()
-        marked = page.locator(".field-error").first.evaluate(
-            "field => [getComputedStyle(field).borderRightWidth, getComputedStyle(field).borderLeftWidth]"
-        )
-        assert marked == ["4px", "0px"]
+        # Waits for the page with the error and its stylesheet: read at once, under load, the
+        # field was sometimes not styled yet.
+        marked = page.locator(".field-error").first
+        expect(marked).to_have_css("border-right-width", "4px")
+        expect(marked).to_have_css("border-left-width", "0px")
 
         guest = BrowserGuest(page, base_url)
         guest.find_booking()
