@@ -197,12 +197,7 @@ def _database_connections_closed(tmp_path):
     yield
     for made in [made for made in _made_apps if made[0].is_relative_to(tmp_path)]:
         _made_apps.remove(made)
-        app = made[1]
-        app.extensions["pin_jobs"].shutdown()
-        if "owner_alert_sender" in app.extensions:
-            app.extensions["owner_alert_sender"].shutdown()
-        with app.app_context():
-            db.engine.dispose()
+        stop_app(made[1])
     if on_postgresql():
         reuse_databases_under(tmp_path)
 
@@ -217,6 +212,15 @@ def app_config():
 def app(tmp_path, app_config):
     app = make_app(tmp_path, **app_config)
     yield app
+    stop_app(app)
+
+
+def stop_app(app) -> None:
+    """Stop the app's background threads (the alert sender a test started, the PIN runner) and
+    close its database connections; stopping it again does nothing more."""
+    sender = app.extensions.get("owner_alert_sender")
+    if sender is not None:
+        sender.shutdown()
     app.extensions["pin_jobs"].shutdown()
     with app.app_context():
         db.engine.dispose()

@@ -45,15 +45,6 @@ def cheap_password_hashes(monkeypatch):
 
 
 @pytest.fixture
-def app(app):
-    """The root fixture's app; the alert sender a test started stops with it."""
-    yield app
-    sender = app.extensions.get("owner_alert_sender")
-    if sender is not None:
-        sender.shutdown()
-
-
-@pytest.fixture
 def owner_account(app):
     with app.app_context():
         save_owner(OWNER_EMAIL, OWNER_PASSWORD)
